@@ -1,0 +1,12 @@
+#pragma once
+// Everything an application needs.
+
+#include "asgi/app.hpp"
+#include "asgi/blocking.hpp"
+#include "asgi/errors.hpp"
+#include "asgi/events.hpp"
+#include "asgi/headers.hpp"
+#include "asgi/registry.hpp"
+#include "asgi/scope.hpp"
+#include "asgi/state.hpp"
+#include "asgi/value.hpp"

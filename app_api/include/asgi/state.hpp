@@ -1,0 +1,49 @@
+#pragma once
+// The lifespan `state` namespace. Each request's scope gets a shallow copy: the map is new, the
+// objects in it are shared, exactly as ASGI's `state.copy()`.
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <typeindex>
+#include <vector>
+
+#include "asgi/value.hpp"
+
+namespace asgi {
+
+class State {
+ public:
+  /// Stores a shared object under `key` (replacing any previous one in this copy only).
+  template <class T>
+  void set(std::string key, std::shared_ptr<T> object) {
+    entries_.insert_or_assign(std::move(key), Entry{std::move(object), typeid(T)});
+  }
+  /// The object stored under `key`, or nullptr when absent or of another type.
+  template <class T>
+  std::shared_ptr<T> get(std::string_view key) const {
+    auto it = entries_.find(key);
+    if (it == entries_.end() || it->second.type != typeid(T)) return nullptr;
+    return std::static_pointer_cast<T>(it->second.object);
+  }
+  bool contains(std::string_view key) const { return entries_.find(key) != entries_.end(); }
+  void erase(std::string_view key) {
+    if (auto it = entries_.find(key); it != entries_.end()) entries_.erase(it);
+  }
+  std::size_t size() const { return entries_.size(); }
+  bool empty() const { return entries_.empty(); }
+  std::vector<std::string> keys() const;
+
+  /// Entries holding an asgi::Value appear as themselves; other objects as "<object>".
+  Value to_value() const;
+
+ private:
+  struct Entry {
+    std::shared_ptr<void> object;
+    std::type_index type;
+  };
+  std::map<std::string, Entry, std::less<>> entries_;
+};
+
+}  // namespace asgi

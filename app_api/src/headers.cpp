@@ -1,0 +1,68 @@
+#include "asgi/headers.hpp"
+
+#include <algorithm>
+
+namespace asgi {
+
+namespace {
+char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+}  // namespace
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(),
+                    [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
+}
+
+Headers::Headers(std::initializer_list<std::pair<std::string_view, std::string_view>> fields) {
+  std::size_t bytes = 0;
+  for (const auto& [name, value] : fields) bytes += name.size() + value.size();
+  reserve(fields.size(), bytes);
+  for (const auto& [name, value] : fields) add(name, value);
+}
+
+void Headers::add(std::string_view name, std::string_view value) {
+  Span span{};
+  span.name_offset = static_cast<std::uint32_t>(bytes_.size());
+  span.name_length = static_cast<std::uint32_t>(name.size());
+  bytes_.append(name);
+  span.value_offset = static_cast<std::uint32_t>(bytes_.size());
+  span.value_length = static_cast<std::uint32_t>(value.size());
+  bytes_.append(value);
+  spans_.push_back(span);
+}
+
+void Headers::reserve(std::size_t fields, std::size_t bytes) {
+  spans_.reserve(fields);
+  bytes_.reserve(bytes);
+}
+
+void Headers::clear() {
+  spans_.clear();
+  bytes_.clear();
+}
+
+Headers::Field Headers::operator[](std::size_t i) const {
+  const Span& s = spans_[i];
+  std::string_view all(bytes_);
+  return {all.substr(s.name_offset, s.name_length), all.substr(s.value_offset, s.value_length)};
+}
+
+std::optional<std::string_view> Headers::get(std::string_view name) const {
+  for (Field f : *this)
+    if (iequals(f.name, name)) return f.value;
+  return std::nullopt;
+}
+
+std::vector<std::string_view> Headers::get_all(std::string_view name) const {
+  std::vector<std::string_view> values;
+  for (Field f : *this)
+    if (iequals(f.name, name)) values.push_back(f.value);
+  return values;
+}
+
+bool Headers::operator==(const Headers& other) const {
+  return size() == other.size() && std::equal(begin(), end(), other.begin());
+}
+
+}  // namespace asgi

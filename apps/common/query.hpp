@@ -1,0 +1,23 @@
+#pragma once
+// Query-string parsing. ASGI hands the app `scope.query_string` exactly as received: raw bytes,
+// still percent-encoded ("seconds=0.5&name=hermit%20crab"). Decoding is the app's job.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace apps {
+
+/// Decodes %XX escapes; with `plus_is_space` (form encoding, as in query strings) '+' becomes ' '.
+/// A malformed escape such as "%zz" is kept as is, as Python's urllib.parse.unquote does.
+std::string percent_decode(std::string_view text, bool plus_is_space = true);
+
+/// All name=value pairs in order, decoded. "a&b=" gives {"a", ""} and {"b", ""}.
+std::vector<std::pair<std::string, std::string>> parse_query(std::string_view query_string);
+
+/// The first value of `name`, decoded, or nullopt when absent.
+std::optional<std::string> query_param(std::string_view query_string, std::string_view name);
+
+}  // namespace apps

@@ -1,0 +1,127 @@
+// `crab_app`: the flagship example, a small crab-fan site. This file only routes; the handlers
+// live next door (handlers.hpp), the data in crab_store, the HTML in crab_pages.
+//
+//   GET  /              home page (HTML)
+//   GET  /crabs         all crabs (JSON)
+//   POST /crabs         add a crab: {"name", "species", "habitat"?, "fun_fact"?} -> 201
+//   GET  /crabs/{id}    one crab, or 404
+//   GET  /slow?seconds=S     waits S seconds (default 1, at most 30) without blocking the loop
+//   GET  /compute?digits=N   N digits of pi (default 1000, at most 20000) on the thread pool
+//
+// Unknown paths get 404, a known path with the wrong method 405 with an `allow` header. HEAD is
+// accepted wherever GET is: the server sends the headers and drops the body, as Uvicorn does.
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "asgi/app.hpp"
+#include "asgi/errors.hpp"
+#include "asgi/events.hpp"
+#include "asgi/registry.hpp"
+#include "common/http.hpp"
+#include "crab_app/crab_pages.hpp"
+#include "crab_app/crab_store.hpp"
+#include "crab_app/handlers.hpp"
+#include "crab_app/json_response.hpp"
+
+namespace apps::crab {
+
+namespace {
+
+enum class Route { home, crab_list, crab_item, slow, compute, not_found };
+
+Route match(std::string_view path) {
+  if (path == "/") return Route::home;
+  if (path == "/crabs") return Route::crab_list;
+  if (path.starts_with("/crabs/")) return Route::crab_item;
+  if (path == "/slow") return Route::slow;
+  if (path == "/compute") return Route::compute;
+  return Route::not_found;
+}
+
+// 405, with the `allow` header HTTP requires (RFC 9110, 15.5.6).
+boost::asio::awaitable<void> method_not_allowed(asgi::Send send, std::string allow) {
+  asgi::Headers headers;
+  headers.add("allow", allow);
+  co_await send_error(std::move(send), 405, "Method Not Allowed", std::move(headers));
+}
+
+// The lifespan protocol: one long-lived call at server start, before any request. A real app
+// would open database pools here; we just create the crab store up front and say we are ready.
+boost::asio::awaitable<void> lifespan(asgi::Receive receive, asgi::Send send) {
+  for (;;) {
+    asgi::Event event = co_await receive();
+    if (std::holds_alternative<asgi::LifespanStartup>(event)) {
+      crab_store();
+      co_await send(asgi::LifespanStartupComplete{});
+    } else if (std::holds_alternative<asgi::LifespanShutdown>(event)) {
+      co_await send(asgi::LifespanShutdownComplete{});
+      co_return;
+    } else {
+      throw asgi::ProtocolError("unexpected lifespan event " + std::string(asgi::type_of(event)));
+    }
+  }
+}
+
+boost::asio::awaitable<void> http(asgi::Scope scope, asgi::Receive receive, asgi::Send send) {
+  const std::string_view path = route_path(scope);
+  const Route route = match(path);
+  const std::string& method = scope.method;
+  const bool get = method == "GET" || method == "HEAD";
+
+  switch (route) {
+    case Route::home:
+      if (!get) break;
+      co_await send_html(send, std::string(home_page()));
+      co_return;
+    case Route::crab_list:
+      if (get) {
+        co_await list_crabs(send);
+        co_return;
+      }
+      if (method == "POST") {
+        std::optional<std::string> content_type;
+        if (auto value = scope.headers.get("content-type")) content_type.emplace(*value);
+        co_await create_crab(std::move(content_type), receive, send);
+        co_return;
+      }
+      co_await method_not_allowed(send, "GET, HEAD, POST");
+      co_return;
+    case Route::crab_item:
+      if (!get) break;
+      co_await get_crab(std::string(path.substr(std::string_view("/crabs/").size())), send);
+      co_return;
+    case Route::slow:
+      if (!get) break;
+      co_await slow(scope.query_string, send);
+      co_return;
+    case Route::compute:
+      if (!get) break;
+      co_await compute(scope.query_string, send);
+      co_return;
+    case Route::not_found:
+      co_await send_error(send, 404, "Not Found");
+      co_return;
+  }
+  // A known path that only takes GET (and HEAD), asked with another method.
+  co_await method_not_allowed(send, "GET, HEAD");
+}
+
+boost::asio::awaitable<void> crab_app(asgi::Scope scope, asgi::Receive receive, asgi::Send send) {
+  if (scope.type == "lifespan") {
+    co_await lifespan(std::move(receive), std::move(send));
+    co_return;
+  }
+  require_http(scope, "crab_app");  // throws for "websocket" (not supported yet)
+  co_await http(std::move(scope), std::move(receive), std::move(send));
+}
+
+}  // namespace
+
+}  // namespace apps::crab
+
+ASGI_REGISTER_APP(crab_app, apps::crab::crab_app);

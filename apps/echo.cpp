@@ -1,0 +1,48 @@
+// `echo`: sends the request body straight back, chunk by chunk, as it arrives.
+//
+//   curl --data-binary @big.file localhost:8000  ->  the same bytes back
+//
+// It shows streaming in both directions: nothing is buffered, so a 10 GB upload needs no more
+// memory than one chunk. Without a content-length the server frames the response itself
+// (chunked encoding on HTTP/1.1).
+
+#include <string>
+#include <variant>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "asgi/app.hpp"
+#include "asgi/errors.hpp"
+#include "asgi/events.hpp"
+#include "asgi/registry.hpp"
+#include "common/http.hpp"
+
+namespace {
+
+boost::asio::awaitable<void> echo_app(asgi::Scope scope, asgi::Receive receive, asgi::Send send) {
+  apps::require_http(scope, "echo");
+
+  // Wait for the first chunk before answering: a client that leaves straight away gets nothing.
+  asgi::Event event = co_await receive();
+
+  asgi::HttpResponseStart start;  // status 200 by default
+  start.headers.add("content-type",
+                    scope.headers.get("content-type").value_or("application/octet-stream"));
+  co_await send(std::move(start));
+
+  for (;;) {
+    if (std::holds_alternative<asgi::HttpDisconnect>(event)) co_return;  // client gone: stop
+    auto* chunk = std::get_if<asgi::HttpRequest>(&event);
+    if (!chunk) throw asgi::ProtocolError("echo: unexpected event " + std::string(asgi::type_of(event)));
+    // An empty chunk has nothing to echo; skipping it saves the server a no-op write.
+    if (!chunk->body.empty())
+      co_await send(asgi::HttpResponseBody{.body = std::move(chunk->body), .more_body = true});
+    if (!chunk->more_body) break;
+    event = co_await receive();
+  }
+  co_await send(asgi::HttpResponseBody{.body = {}, .more_body = false});  // end of response
+}
+
+}  // namespace
+
+ASGI_REGISTER_APP(echo, echo_app);

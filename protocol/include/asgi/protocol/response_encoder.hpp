@@ -1,0 +1,94 @@
+#pragma once
+// The HTTP side of the ASGI response state machine: validates what the app sends (order, status,
+// headers), chooses the framing and renders the wire bytes. I/O-free.
+//
+// `http.response.start` is held until the first body message (ASGI allows it), so a response sent
+// as one body gets a Content-Length instead of chunked framing.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "asgi/events.hpp"
+
+namespace asgi::protocol {
+
+struct ResponseOptions {
+  bool head_request = false;
+  int http_minor = 1;
+  bool request_keep_alive = true;
+  bool client_accepts_trailers = false;  ///< the request had `TE: trailers`
+  bool date_header = true;
+  bool server_header = true;
+  std::string_view server_name = "asgiserver";
+};
+
+/// Bytes for one write: `prefix` (head and/or chunk-size line), the app's `data`, then `suffix`.
+/// Views stay valid until the next call on the encoder (and `data` while the message lives).
+struct WirePieces {
+  std::string_view prefix;
+  std::string_view data;
+  std::string_view suffix;
+  bool empty() const { return prefix.empty() && data.empty() && suffix.empty(); }
+};
+
+class ResponseEncoder {
+ public:
+  explicit ResponseEncoder(const ResponseOptions& options);
+
+  /// Takes `http.response.start`. Writes nothing yet.
+  /// @throws ProtocolError for a second start, a status outside 200-599 (1xx cannot be final) or
+  /// an invalid header.
+  void start(HttpResponseStart start);
+  /// Takes `http.response.body` and returns what to write (the head with the first body).
+  /// @throws ProtocolError before start, after completion, or when the body overruns or falls
+  /// short of the app's Content-Length (the connection must then close).
+  WirePieces body(const HttpResponseBody& message);
+  /// Takes `http.response.trailers` after the final body of a `trailers: true` response.
+  WirePieces trailers(const HttpResponseTrailers& message);
+
+  /// The server will close after this response (call before the head is rendered).
+  void force_close() { force_close_ = true; }
+
+  bool started() const { return state_ != State::awaiting_start; }
+  bool head_rendered() const { return head_rendered_; }
+  bool complete() const { return state_ == State::complete; }
+  bool failed() const { return failed_; }
+  int status() const { return status_; }
+  /// Whether the connection can carry another request once this response is complete.
+  bool keep_alive() const { return keep_alive_ && !failed_; }
+
+  /// Renders a complete error response with `connection: close` (400, 413, 500, ...).
+  static std::string error_response(int status, std::string_view body, const ResponseOptions& options);
+
+ private:
+  enum class State { awaiting_start, streaming, awaiting_trailers, complete };
+  enum class Framing { content_length, chunked, close_delimited, none };
+
+  void render_head(const HttpResponseBody& first);
+  [[noreturn]] void fail(const std::string& message);
+
+  ResponseOptions options_;
+  State state_ = State::awaiting_start;
+  HttpResponseStart start_;
+  Framing framing_ = Framing::none;
+  bool body_allowed_ = true;
+  bool head_rendered_ = false;
+  bool keep_alive_ = false;
+  bool force_close_ = false;
+  bool failed_ = false;
+  bool app_connection_header_ = false;
+  bool last_chunk_sent_ = false;
+  int status_ = 0;
+  std::optional<std::uint64_t> declared_length_;
+  std::uint64_t sent_length_ = 0;
+  std::string buffer_;
+};
+
+/// RFC 9110 §5.6.2 token (a valid field name).
+bool is_token(std::string_view name);
+/// RFC 9110 §5.5 field-value: no CR, LF, NUL or other controls except HTAB.
+bool is_valid_field_value(std::string_view value);
+
+}  // namespace asgi::protocol

@@ -1,0 +1,32 @@
+#pragma once
+// Builds the ASGI `http` scope from a parsed request head.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "asgi/protocol/request_head.hpp"
+#include "asgi/scope.hpp"
+
+namespace asgi::protocol {
+
+/// What the server knows about the connection and its own configuration.
+struct ConnectionInfo {
+  std::optional<Address> client;
+  std::optional<Address> server;
+  std::string scheme = "http";
+  std::string root_path;  ///< prepended to path and raw_path, as Uvicorn's --root-path does
+};
+
+/// The path and query of a request-target. Absolute-form targets lose their scheme and authority;
+/// a fragment is dropped.
+struct TargetParts {
+  std::string_view path;
+  std::string_view query;
+};
+TargetParts split_target(std::string_view target);
+
+/// The scope for `head`; its headers are moved out of `head`.
+Scope build_http_scope(RequestHead& head, const ConnectionInfo& connection, const State& state);
+
+}  // namespace asgi::protocol

@@ -1,0 +1,209 @@
+#include "asgi/protocol/response_encoder.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+#include "asgi/errors.hpp"
+#include "asgi/protocol/http_date.hpp"
+#include "asgi/protocol/status.hpp"
+
+namespace asgi::protocol {
+
+namespace {
+
+constexpr std::string_view crlf = "\r\n";
+constexpr std::string_view last_chunk = "0\r\n\r\n";
+constexpr std::string_view chunk_end_and_last_chunk = "\r\n0\r\n\r\n";
+
+bool is_tchar(unsigned char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+}
+
+void append_header(std::string& out, std::string_view name, std::string_view value) {
+  out += name;
+  out += ": ";
+  out += value;
+  out += crlf;
+}
+
+void append_hex(std::string& out, std::size_t n) {
+  char buf[20];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n, 16);
+  out.append(buf, end);
+}
+
+std::optional<std::uint64_t> parse_length(std::string_view value) {
+  std::uint64_t n = 0;
+  if (value.empty() || value.size() > 19) return std::nullopt;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+  if (ec != std::errc() || end != value.data() + value.size()) return std::nullopt;
+  return n;
+}
+
+}  // namespace
+
+bool is_token(std::string_view name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(),
+                                      [](char c) { return is_tchar(static_cast<unsigned char>(c)); });
+}
+
+bool is_valid_field_value(std::string_view value) {
+  return std::none_of(value.begin(), value.end(), [](char ch) {
+    auto c = static_cast<unsigned char>(ch);
+    return (c < 0x20 && c != '\t') || c == 0x7f;
+  });
+}
+
+ResponseEncoder::ResponseEncoder(const ResponseOptions& options) : options_(options) {}
+
+void ResponseEncoder::fail(const std::string& message) {
+  failed_ = true;
+  throw ProtocolError(message);
+}
+
+void ResponseEncoder::start(HttpResponseStart start) {
+  if (state_ != State::awaiting_start)
+    fail(state_ == State::complete
+             ? "Unexpected ASGI message 'http.response.start' sent, after response already completed."
+             : "Expected ASGI message 'http.response.body', but got 'http.response.start'.");
+  if (start.status < 100 || start.status > 599)
+    fail("Invalid HTTP status code " + std::to_string(start.status) + " in response.");
+  if (start.status < 200)
+    fail("Informational status " + std::to_string(start.status) +
+         " cannot be sent with http.response.start.");
+  for (auto [name, value] : start.headers) {
+    if (!is_token(name)) fail("Invalid HTTP header name.");
+    if (!is_valid_field_value(value)) fail("Invalid HTTP header value.");
+    if (iequals(name, "content-length")) {
+      auto length = parse_length(value);
+      if (!length || declared_length_) fail("Invalid or repeated content-length header.");
+      declared_length_ = length;
+    } else if (iequals(name, "connection")) {
+      app_connection_header_ = true;
+      if (iequals(value, "close")) force_close_ = true;
+    }
+  }
+  status_ = start.status;
+  body_allowed_ = !options_.head_request && status_ != 204 && status_ != 304;
+  start_ = std::move(start);
+  state_ = State::streaming;
+}
+
+void ResponseEncoder::render_head(const HttpResponseBody& first) {
+  const bool http10 = options_.http_minor == 0;
+  if (status_ == 204) {
+    framing_ = Framing::none;
+    declared_length_.reset();  // RFC 9110 §8.6: no Content-Length on 204
+  } else if (!body_allowed_) {
+    framing_ = Framing::none;
+    if (!declared_length_ && !first.more_body && options_.head_request)
+      declared_length_ = first.body.size();  // what a GET would have said
+  } else if (declared_length_) {
+    framing_ = Framing::content_length;
+  } else if (!first.more_body && !start_.trailers) {
+    framing_ = Framing::content_length;
+    declared_length_ = first.body.size();
+  } else if (!http10) {
+    framing_ = Framing::chunked;
+  } else {
+    framing_ = Framing::close_delimited;
+  }
+  keep_alive_ = options_.request_keep_alive && !force_close_ && framing_ != Framing::close_delimited;
+
+  buffer_.clear();
+  buffer_ += status_line(status_);
+  if (options_.date_header && !start_.headers.contains("date"))
+    append_header(buffer_, "date", cached_http_date());
+  if (options_.server_header && !start_.headers.contains("server"))
+    append_header(buffer_, "server", options_.server_name);
+  for (auto [name, value] : start_.headers) {
+    // The server owns the framing (ASGI: an app's Transfer-Encoding is ignored).
+    if (iequals(name, "transfer-encoding") || iequals(name, "content-length")) continue;
+    append_header(buffer_, name, value);
+  }
+  if (framing_ == Framing::chunked) append_header(buffer_, "transfer-encoding", "chunked");
+  if (declared_length_) append_header(buffer_, "content-length", std::to_string(*declared_length_));
+  if (!app_connection_header_) {
+    if (!keep_alive_)
+      append_header(buffer_, "connection", "close");
+    else if (http10)
+      append_header(buffer_, "connection", "keep-alive");
+  }
+  buffer_ += crlf;
+  head_rendered_ = true;
+}
+
+WirePieces ResponseEncoder::body(const HttpResponseBody& message) {
+  if (state_ == State::awaiting_start)
+    fail("Expected ASGI message 'http.response.start', but got 'http.response.body'.");
+  if (state_ != State::streaming)
+    fail("Unexpected ASGI message 'http.response.body' sent, after response already completed.");
+  if (failed_) fail("The response already failed.");
+  if (!head_rendered_) {
+    render_head(message);
+  } else {
+    buffer_.clear();
+  }
+  const bool final = !message.more_body;
+  std::string_view data = body_allowed_ ? std::string_view(message.body) : std::string_view();
+  if (framing_ == Framing::content_length) {
+    if (sent_length_ + data.size() > *declared_length_)
+      fail("Response content longer than Content-Length");
+    if (final && sent_length_ + data.size() < *declared_length_)
+      fail("Response content shorter than Content-Length");
+  }
+  sent_length_ += data.size();
+  state_ = final ? (start_.trailers ? State::awaiting_trailers : State::complete) : State::streaming;
+
+  WirePieces pieces{buffer_, data, {}};
+  if (framing_ == Framing::chunked) {
+    if (!data.empty()) {
+      append_hex(buffer_, data.size());
+      buffer_ += crlf;
+    }
+    if (!final)
+      pieces.suffix = data.empty() ? std::string_view() : crlf;
+    else if (start_.trailers)
+      pieces.suffix = data.empty() ? std::string_view() : crlf;  // last chunk comes with trailers
+    else
+      pieces.suffix = data.empty() ? last_chunk : chunk_end_and_last_chunk;
+    pieces.prefix = buffer_;
+  }
+  return pieces;
+}
+
+WirePieces ResponseEncoder::trailers(const HttpResponseTrailers& message) {
+  if (state_ != State::awaiting_trailers)
+    fail("Unexpected ASGI message 'http.response.trailers'" +
+         std::string(start_.trailers ? " before the final body." : " without trailers: true."));
+  for (auto [name, value] : message.headers) {
+    if (!is_token(name)) fail("Invalid HTTP header name.");
+    if (!is_valid_field_value(value)) fail("Invalid HTTP header value.");
+  }
+  buffer_.clear();
+  if (!message.more_trailers) state_ = State::complete;
+  if (framing_ != Framing::chunked) return {};
+  if (!last_chunk_sent_) buffer_ += "0\r\n";  // the trailer section follows the last chunk
+  last_chunk_sent_ = true;
+  // RFC 9110 §6.5.1: only send trailer fields to a client that said it accepts them.
+  if (options_.client_accepts_trailers)
+    for (auto [name, value] : message.headers) append_header(buffer_, name, value);
+  if (state_ == State::complete) buffer_ += crlf;
+  return {buffer_, {}, {}};
+}
+
+std::string ResponseEncoder::error_response(int status, std::string_view body,
+                                            const ResponseOptions& options) {
+  std::string out(status_line(status));
+  if (options.date_header) append_header(out, "date", cached_http_date());
+  if (options.server_header) append_header(out, "server", options.server_name);
+  append_header(out, "content-type", "text/plain; charset=utf-8");
+  append_header(out, "content-length", std::to_string(body.size()));
+  append_header(out, "connection", "close");
+  out += crlf;
+  if (!options.head_request) out += body;
+  return out;
+}
+
+}  // namespace asgi::protocol

@@ -1,0 +1,41 @@
+#include "asgi/protocol/scope_builder.hpp"
+
+#include "asgi/protocol/percent.hpp"
+
+namespace asgi::protocol {
+
+TargetParts split_target(std::string_view target) {
+  if (std::size_t hash = target.find('#'); hash != std::string_view::npos)
+    target = target.substr(0, hash);
+  // absolute-form (RFC 9112 §3.2.2): scheme "://" authority path-abempty [ "?" query ]
+  if (std::size_t sep = target.find("://"); sep != std::string_view::npos && !target.starts_with('/')) {
+    std::string_view rest = target.substr(sep + 3);
+    std::size_t path_start = rest.find_first_of("/?");
+    target = path_start == std::string_view::npos ? std::string_view("/") : rest.substr(path_start);
+    if (target.starts_with('?')) return {"/", target.substr(1)};
+  }
+  std::size_t question = target.find('?');
+  if (question == std::string_view::npos) return {target, {}};
+  return {target.substr(0, question), target.substr(question + 1)};
+}
+
+Scope build_http_scope(RequestHead& head, const ConnectionInfo& connection, const State& state) {
+  Scope scope;
+  scope.type = "http";
+  scope.http_version = head.version();
+  scope.method = head.method;
+  scope.scheme = connection.scheme;
+  TargetParts parts = split_target(head.target);
+  scope.root_path = connection.root_path;
+  scope.path = connection.root_path + percent_decode_utf8(parts.path);
+  scope.raw_path = connection.root_path;
+  scope.raw_path += parts.path;
+  scope.query_string = parts.query;
+  scope.headers = std::move(head.headers);
+  scope.client = connection.client;
+  scope.server = connection.server;
+  scope.state = state;
+  return scope;
+}
+
+}  // namespace asgi::protocol

@@ -1,0 +1,34 @@
+#pragma once
+// Everything the command line configures.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "asgi/protocol/limits.hpp"
+
+namespace asgi::server {
+
+using Seconds = std::chrono::duration<double>;
+
+struct Config {
+  std::string app_name;
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8000;
+  unsigned workers = 1;  ///< event-loop threads
+  int backlog = 2048;
+  std::string log_level = "info";
+  bool access_log = true;
+  bool server_header = true;
+  bool date_header = true;
+  std::string root_path;
+
+  Seconds timeout_keep_alive{5.0};       ///< idle time allowed before (and between) requests
+  Seconds timeout_request_header{10.0};  ///< from a request's first byte to its complete head
+  Seconds timeout_body_read{60.0};       ///< longest wait for the next body bytes
+  Seconds timeout_send{60.0};            ///< longest wait for a write to make progress
+
+  protocol::RequestLimits limits;
+};
+
+}  // namespace asgi::server

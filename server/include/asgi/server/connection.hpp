@@ -1,0 +1,80 @@
+#pragma once
+// One client connection: reads requests, runs one HTTP exchange (the app) per request, strictly in
+// order, and owns the socket, the input buffer, the output (corked pipelined responses) and the
+// deadlines. Lives on its worker's single thread.
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "asgi/protocol/request_parser.hpp"
+#include "asgi/protocol/response_encoder.hpp"
+#include "asgi/protocol/scope_builder.hpp"
+#include "asgi/server/read_buffer.hpp"
+#include "asgi/server/worker.hpp"
+
+namespace asgi::server {
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  using Clock = std::chrono::steady_clock;
+  enum class ReadResult { data, closed, timed_out };
+
+  Connection(boost::asio::ip::tcp::socket socket, Worker& worker);
+  boost::asio::awaitable<void> run();
+
+  // ---- used by HttpExchange --------------------------------------------------------------------
+  Worker& worker() { return worker_; }
+  const Config& config() const { return worker_.config(); }
+  protocol::RequestParser& parser() { return parser_; }
+  ReadBuffer& input() { return input_; }
+  boost::asio::ip::tcp::socket& socket() { return socket_; }
+  const std::string& client_label() const { return client_label_; }
+
+  /// Reads more bytes into input(), waiting at most `timeout`.
+  boost::asio::awaitable<ReadResult> read_more(Clock::duration timeout);
+  /// Writes corked output and then `pieces` in one gather write. False if the client is gone.
+  boost::asio::awaitable<bool> write(protocol::WirePieces pieces);
+  /// Appends `pieces` to the corked output, written with the next write or flush.
+  void cork(protocol::WirePieces pieces);
+  /// True when unparsed bytes (a pipelined request) are already buffered.
+  bool has_buffered_input() const { return !input_.empty(); }
+
+ private:
+  enum class HeadResult { ready, closed, rejected };
+
+  boost::asio::awaitable<HeadResult> read_head();
+  boost::asio::awaitable<bool> serve_request();
+  boost::asio::awaitable<void> reject(int status, const std::string& reason);
+  boost::asio::awaitable<void> close_gracefully(bool linger);
+  void schedule_flush();
+
+  void set_read_deadline(Clock::time_point when);
+  void set_write_deadline(Clock::time_point when);
+  void arm_timer(Clock::time_point when);
+  void on_timer();
+
+  boost::asio::ip::tcp::socket socket_;
+  Worker& worker_;
+  protocol::RequestParser parser_;
+  protocol::ConnectionInfo info_;
+  std::string client_label_;  ///< "host:port" for logs
+  ReadBuffer input_;
+  std::string corked_;
+  std::string in_flight_;
+  bool writing_ = false;
+  bool flush_scheduled_ = false;
+  boost::asio::steady_timer write_done_;  ///< wakes writers queued behind the current write
+
+  boost::asio::steady_timer timer_;  ///< one timer serves both deadlines
+  bool timer_armed_ = false;
+  Clock::time_point read_deadline_ = Clock::time_point::max();
+  Clock::time_point write_deadline_ = Clock::time_point::max();
+  bool read_timed_out_ = false;
+  bool write_timed_out_ = false;
+};
+
+}  // namespace asgi::server

@@ -1,0 +1,61 @@
+#pragma once
+// One HTTP request/response cycle as the app sees it: `receive` yields the body as http.request
+// events (read from the socket only when asked: that is the backpressure) and then
+// http.disconnect; `send` validates and writes the response. After the app returns, finish()
+// applies the error rules (500, close) and leaves the connection ready for the next request.
+
+#include <boost/asio/cancellation_signal.hpp>
+#include <exception>
+#include <memory>
+#include <string>
+
+#include "asgi/app.hpp"
+#include "asgi/protocol/request_head.hpp"
+#include "asgi/protocol/response_encoder.hpp"
+
+namespace asgi::server {
+
+class Connection;
+
+class HttpExchange final : public detail::Channel {
+ public:
+  /// `head` is the parsed request; `body_complete` is true when it has no body left to read.
+  HttpExchange(std::shared_ptr<Connection> connection, const protocol::RequestHead& head,
+               bool body_complete);
+
+  boost::asio::awaitable<Event> receive() override;
+  boost::asio::awaitable<void> send(Message message) override;
+
+  /// Called once the app returned (or threw `error`). Returns true when the connection can carry
+  /// another request.
+  boost::asio::awaitable<bool> finish(std::exception_ptr error);
+
+ private:
+  boost::asio::awaitable<Event> read_body();
+  boost::asio::awaitable<void> wait_until_done();
+  boost::asio::awaitable<void> send_body(const HttpResponseBody& body);
+  boost::asio::awaitable<void> write_or_disconnect(protocol::WirePieces pieces);
+  boost::asio::awaitable<bool> drain_body();
+  void on_response_complete();
+  void log_access();
+  std::string request_line() const;
+
+  std::shared_ptr<Connection> connection_;
+  std::string method_;
+  std::string target_;
+  std::string version_;
+  bool expect_continue_;
+  protocol::ResponseOptions options_;
+  protocol::ResponseEncoder encoder_;
+
+  bool body_complete_;
+  bool continue_sent_ = false;
+  bool receiving_ = false;
+  bool client_gone_ = false;
+  bool app_finished_ = false;
+  int request_error_status_ = 0;  ///< a bad or timed-out body: answer this instead of the app
+  bool waiting_ = false;
+  boost::asio::cancellation_signal wake_waiter_;
+};
+
+}  // namespace asgi::server

@@ -1,0 +1,19 @@
+#pragma once
+// Uvicorn-style logging on spdlog: server messages to stderr ("INFO:     Started server process"),
+// access lines to stdout ('INFO:     127.0.0.1:51234 - "GET / HTTP/1.1" 200 OK').
+
+#include <spdlog/logger.h>
+
+#include <memory>
+#include <string>
+
+namespace asgi::server::log {
+
+/// Creates both loggers; call once before anything logs.
+void setup(const std::string& level, bool access_log);
+
+spdlog::logger& error();
+/// nullptr when the access log is off, so callers skip building the line at all.
+spdlog::logger* access();
+
+}  // namespace asgi::server::log

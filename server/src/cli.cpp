@@ -1,0 +1,110 @@
+#include "asgi/server/cli.hpp"
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "asgi/registry.hpp"
+
+namespace asgi::server {
+
+namespace {
+
+std::string available_apps() {
+  std::string names;
+  for (const std::string& name : registered_apps()) names += (names.empty() ? "" : ", ") + name;
+  return names;
+}
+
+void add_seconds(CLI::App& cli, const std::string& name, Seconds& target, const std::string& help) {
+  cli.add_option_function<double>(
+         name, [&target](double s) { target = Seconds(s); }, help)
+      ->default_str(std::to_string(target.count()))
+      ->check(CLI::NonNegativeNumber);
+}
+
+}  // namespace
+
+CliResult parse_command_line(int argc, char** argv) {
+  Config config;
+  CLI::App cli{"asgiserver: an ASGI-style async HTTP/1.1 application server", "asgiserver"};
+  cli.set_version_flag("--version", "asgiserver " ASGI_SERVER_VERSION);
+  std::string positional_app;
+  cli.add_option("APP", positional_app, "Application name (same as --app)");
+  cli.add_option("--app", config.app_name, "Application to serve: " + available_apps());
+  cli.add_option("--host", config.host, "Bind socket to this host")->capture_default_str();
+  cli.add_option("--port", config.port, "Bind socket to this port (0: any free port)")
+      ->capture_default_str();
+  cli.add_option("--workers", config.workers, "Event-loop threads")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 256u));
+  cli.add_option("--backlog", config.backlog, "Maximum number of pending connections")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 65535));
+  cli.add_option("--log-level", config.log_level, "Log level")
+      ->capture_default_str()
+      ->transform(CLI::IsMember({"critical", "error", "warning", "info", "debug", "trace"},
+                                CLI::ignore_case));
+  cli.add_flag("--access-log,!--no-access-log", config.access_log, "Enable/disable the access log");
+  cli.add_flag("--server-header,!--no-server-header", config.server_header,
+               "Enable/disable the default Server header");
+  cli.add_flag("--date-header,!--no-date-header", config.date_header,
+               "Enable/disable the default Date header");
+  cli.add_option("--root-path", config.root_path,
+                 "Set the ASGI root_path for applications mounted below a URL path");
+  add_seconds(cli, "--timeout-keep-alive", config.timeout_keep_alive,
+              "Close a connection idle this long (seconds), also before its first request");
+  add_seconds(cli, "--timeout-request-header", config.timeout_request_header,
+              "Answer 408 if a request head is not complete this long after its first byte");
+  add_seconds(cli, "--timeout-body-read", config.timeout_body_read,
+              "Give up on a request body when no byte arrives this long");
+  add_seconds(cli, "--timeout-send", config.timeout_send,
+              "Close a connection whose client accepts no data this long");
+  cli.add_option("--limit-request-line", config.limits.max_request_line,
+                 "Longest request line in bytes (414 above)")
+      ->capture_default_str()
+      ->check(CLI::Range(64, 1 << 20));
+  cli.add_option("--limit-request-head", config.limits.max_head_bytes,
+                 "Largest request head in bytes (431 above)")
+      ->capture_default_str()
+      ->check(CLI::Range(256, 1 << 24));
+  cli.add_option("--limit-request-fields", config.limits.max_header_count,
+                 "Most header fields in a request (431 above)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  cli.add_option("--limit-request-body", config.limits.max_body_bytes,
+                 "Largest request body in bytes, 0 for no limit (413 above)")
+      ->capture_default_str();
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return {std::nullopt, cli.exit(e)};
+  } catch (const CLI::CallForVersion& e) {
+    return {std::nullopt, cli.exit(e)};
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "Error: " << e.what() << " (see --help)" << std::endl;
+    return {std::nullopt, exit_startup_failure};
+  }
+
+  if (!positional_app.empty()) {
+    if (!config.app_name.empty() && config.app_name != positional_app) {
+      std::cerr << "Error: two different apps given: '" << positional_app << "' and '"
+                << config.app_name << "'" << std::endl;
+      return {std::nullopt, exit_startup_failure};
+    }
+    config.app_name = positional_app;
+  }
+  if (config.app_name.empty()) {
+    std::cerr << "Error: no app given; use --app NAME (one of: " << available_apps() << ")"
+              << std::endl;
+    return {std::nullopt, exit_startup_failure};
+  }
+  if (!find_app(config.app_name)) {
+    std::cerr << "Error loading ASGI app. Could not find app \"" << config.app_name
+              << "\". Available apps: " << available_apps() << std::endl;
+    return {std::nullopt, exit_startup_failure};
+  }
+  return {std::move(config), 0};
+}
+
+}  // namespace asgi::server

@@ -1,0 +1,255 @@
+#include "asgi/server/connection.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "asgi/protocol/status.hpp"
+#include "asgi/server/http_exchange.hpp"
+#include "asgi/server/logging.hpp"
+
+namespace asgi::server {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace {
+
+constexpr std::size_t read_chunk = 16 * 1024;
+constexpr auto linger_time = std::chrono::seconds(2);  // hardening.md §1: let the client read
+
+Address to_address(const tcp::endpoint& endpoint) {
+  return {endpoint.address().to_string(), endpoint.port()};
+}
+
+template <class Duration>
+Connection::Clock::duration to_clock(Duration d) {
+  return std::chrono::duration_cast<Connection::Clock::duration>(d);
+}
+
+}  // namespace
+
+Connection::Connection(tcp::socket socket, Worker& worker)
+    : socket_(std::move(socket)),
+      worker_(worker),
+      parser_(worker.config().limits),
+      write_done_(socket_.get_executor(), Clock::time_point::max()),
+      timer_(socket_.get_executor()) {
+  info_.root_path = worker.config().root_path;
+}
+
+// ---- the request loop -------------------------------------------------------------------------
+
+net::awaitable<void> Connection::run() {
+  boost::system::error_code ec;
+  auto remote = socket_.remote_endpoint(ec);
+  auto local = socket_.local_endpoint(ec);
+  if (ec) co_return;  // the client left before we looked
+  info_.client = to_address(remote);
+  info_.server = to_address(local);
+  client_label_ = info_.client->host + ":" + std::to_string(remote.port());
+  socket_.set_option(tcp::no_delay(true), ec);  // we coalesce writes ourselves
+
+  bool linger = false;
+  for (;;) {
+    HeadResult head = co_await read_head();
+    if (head == HeadResult::closed) break;
+    if (head == HeadResult::rejected) {
+      linger = true;
+      break;
+    }
+    if (!co_await serve_request()) break;
+  }
+  if (!corked_.empty()) co_await write({});
+  co_await close_gracefully(linger);
+}
+
+// Parses until a request head is complete. The keep-alive timeout covers the wait for a request's
+// first byte (also on a fresh connection); from that byte on, the header timeout runs.
+net::awaitable<Connection::HeadResult> Connection::read_head() {
+  Clock::time_point header_deadline = Clock::time_point::max();
+  for (;;) {
+    if (!input_.empty()) {
+      auto result = parser_.feed(input_.data());
+      input_.consume(result.consumed);
+      using Status = protocol::RequestParser::Status;
+      if (result.status == Status::head || result.status == Status::complete) co_return HeadResult::ready;
+      if (result.status == Status::error) {
+        co_await reject(parser_.error_status(), parser_.error_reason());
+        co_return HeadResult::rejected;
+      }
+    }
+    if (!corked_.empty() && !co_await write({})) co_return HeadResult::closed;
+    input_.release_if_empty();
+
+    bool started = parser_.message_started();
+    if (started && header_deadline == Clock::time_point::max())
+      header_deadline = Clock::now() + to_clock(config().timeout_request_header);
+    set_read_deadline(started ? header_deadline
+                              : Clock::now() + to_clock(config().timeout_keep_alive));
+    if (!started) {
+      // Wait for readability first, so an idle connection holds no read buffer.
+      auto [ec] = co_await socket_.async_wait(tcp::socket::wait_read, net::as_tuple(net::use_awaitable));
+      if (ec) {
+        set_read_deadline(Clock::time_point::max());
+        co_return HeadResult::closed;  // keep-alive timeout or a closed socket: close quietly
+      }
+    }
+    auto [ec, n] = co_await socket_.async_read_some(input_.prepare(read_chunk),
+                                                     net::as_tuple(net::use_awaitable));
+    set_read_deadline(Clock::time_point::max());
+    if (ec || n == 0) {
+      if (read_timed_out_ && parser_.message_started()) {
+        co_await reject(408, "Request header timeout");
+        co_return HeadResult::rejected;
+      }
+      co_return HeadResult::closed;
+    }
+    input_.commit(n);
+  }
+}
+
+net::awaitable<bool> Connection::serve_request() {
+  protocol::RequestHead& head = parser_.head();
+  bool body_complete = !head.has_body();
+  auto exchange = std::make_shared<HttpExchange>(shared_from_this(), head, body_complete);
+  Scope scope = protocol::build_http_scope(head, info_, worker_.state());
+  std::exception_ptr error;
+  try {
+    co_await worker_.app()(std::move(scope), Receive(exchange), Send(exchange));
+  } catch (...) {
+    error = std::current_exception();
+  }
+  co_return co_await exchange->finish(error);
+}
+
+// A request that never reaches the app: one warning line, a short answer, then close.
+net::awaitable<void> Connection::reject(int status, const std::string& reason) {
+  if (status == 408)
+    log::error().info("Request header timeout from {}", client_label_);
+  else
+    log::error().warn("Invalid HTTP request received from {}: {} ({})", client_label_, reason,
+                         status);
+  std::string_view body = status == 400 ? std::string_view("Invalid HTTP request received.")
+                                        : protocol::reason_phrase(status);
+  std::string response =
+      protocol::ResponseEncoder::error_response(status, body, worker_.response_defaults());
+  co_await write({response, {}, {}});
+}
+
+// Half-close, then drain briefly so unread request bytes don't turn our close into a reset that
+// destroys the response before the client reads it (RFC 9112 §9.6).
+net::awaitable<void> Connection::close_gracefully(bool linger) {
+  boost::system::error_code ec;
+  socket_.shutdown(tcp::socket::shutdown_send, ec);
+  if (linger && !ec) {
+    set_read_deadline(Clock::now() + linger_time);
+    std::size_t drained = 0;
+    while (drained < (1u << 20)) {
+      auto [rec, n] = co_await socket_.async_read_some(input_.prepare(read_chunk),
+                                                        net::as_tuple(net::use_awaitable));
+      if (rec || n == 0) break;
+      drained += n;
+    }
+  }
+  socket_.close(ec);
+  timer_.cancel();
+  write_done_.cancel();
+}
+
+// ---- reading and writing ------------------------------------------------------------------------
+
+net::awaitable<Connection::ReadResult> Connection::read_more(Clock::duration timeout) {
+  set_read_deadline(Clock::now() + timeout);
+  auto [ec, n] = co_await socket_.async_read_some(input_.prepare(read_chunk),
+                                                   net::as_tuple(net::use_awaitable));
+  set_read_deadline(Clock::time_point::max());
+  if (ec || n == 0) co_return read_timed_out_ ? ReadResult::timed_out : ReadResult::closed;
+  input_.commit(n);
+  co_return ReadResult::data;
+}
+
+void Connection::cork(protocol::WirePieces pieces) {
+  corked_ += pieces.prefix;
+  corked_ += pieces.data;
+  corked_ += pieces.suffix;
+  schedule_flush();
+}
+
+// If the next pipelined app takes its time, the corked responses must not wait for it.
+void Connection::schedule_flush() {
+  if (flush_scheduled_) return;
+  flush_scheduled_ = true;
+  net::post(socket_.get_executor(), [self = shared_from_this()] {
+    self->flush_scheduled_ = false;
+    if (self->corked_.empty() || self->writing_ || !self->socket_.is_open()) return;
+    net::co_spawn(self->socket_.get_executor(), self->write({}), [](std::exception_ptr, bool) {});
+  });
+}
+
+net::awaitable<bool> Connection::write(protocol::WirePieces pieces) {
+  while (writing_) {  // one write at a time; later writers queue in order
+    co_await write_done_.async_wait(net::as_tuple(net::use_awaitable));  // woken by cancel()
+    if (!socket_.is_open()) co_return false;
+  }
+  if (write_timed_out_ || !socket_.is_open()) co_return false;
+  writing_ = true;
+  in_flight_.swap(corked_);  // corks made during this write go out with the next one
+  std::array<net::const_buffer, 4> buffers{net::buffer(in_flight_), net::buffer(pieces.prefix),
+                                           net::buffer(pieces.data), net::buffer(pieces.suffix)};
+  set_write_deadline(Clock::now() + to_clock(config().timeout_send));
+  auto [ec, written] = co_await net::async_write(socket_, buffers, net::as_tuple(net::use_awaitable));
+  (void)written;
+  set_write_deadline(Clock::time_point::max());
+  in_flight_.clear();
+  writing_ = false;
+  write_done_.cancel();
+  co_return !ec;
+}
+
+// ---- deadlines ----------------------------------------------------------------------------------
+// One timer per connection. Operations only move deadlines; the timer fires at most once per
+// timeout period and cancels the socket's operations when a deadline has passed.
+
+void Connection::set_read_deadline(Clock::time_point when) {
+  read_deadline_ = when;
+  if (when != Clock::time_point::max() && (!timer_armed_ || when < timer_.expiry())) arm_timer(when);
+}
+
+void Connection::set_write_deadline(Clock::time_point when) {
+  write_deadline_ = when;
+  if (when != Clock::time_point::max() && (!timer_armed_ || when < timer_.expiry())) arm_timer(when);
+}
+
+void Connection::arm_timer(Clock::time_point when) {
+  timer_armed_ = true;
+  timer_.expires_at(when);
+  timer_.async_wait([self = weak_from_this()](boost::system::error_code ec) {
+    if (ec) return;  // re-armed or cancelled
+    if (auto connection = self.lock()) connection->on_timer();
+  });
+}
+
+void Connection::on_timer() {
+  timer_armed_ = false;
+  Clock::time_point now = Clock::now();
+  bool expired = false;
+  if (now >= read_deadline_) {
+    read_timed_out_ = expired = true;
+    read_deadline_ = Clock::time_point::max();
+  }
+  if (now >= write_deadline_) {
+    write_timed_out_ = expired = true;
+    write_deadline_ = Clock::time_point::max();
+  }
+  if (expired) {
+    boost::system::error_code ec;
+    socket_.cancel(ec);
+  }
+  Clock::time_point next = std::min(read_deadline_, write_deadline_);
+  if (next != Clock::time_point::max()) arm_timer(next);
+}
+
+}  // namespace asgi::server

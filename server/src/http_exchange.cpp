@@ -1,0 +1,260 @@
+#include "asgi/server/http_exchange.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "asgi/errors.hpp"
+#include "asgi/protocol/percent.hpp"
+#include "asgi/protocol/scope_builder.hpp"
+#include "asgi/protocol/status.hpp"
+#include "asgi/server/connection.hpp"
+#include "asgi/server/logging.hpp"
+
+namespace asgi::server {
+
+namespace net = boost::asio;
+
+namespace {
+
+constexpr std::size_t body_high_water = 64 * 1024;  // Uvicorn's HIGH_WATER_LIMIT
+constexpr std::size_t drain_budget = 64 * 1024;     // unread body we read to keep a connection
+constexpr std::string_view continue_response = "HTTP/1.1 100 Continue\r\n\r\n";
+
+protocol::ResponseOptions response_options(const protocol::ResponseOptions& defaults,
+                                           const protocol::RequestHead& head) {
+  protocol::ResponseOptions options = defaults;
+  options.head_request = head.method == "HEAD";
+  options.http_minor = head.http_minor;
+  options.request_keep_alive = head.keep_alive;
+  options.client_accepts_trailers = head.te_trailers;
+  return options;
+}
+
+}  // namespace
+
+HttpExchange::HttpExchange(std::shared_ptr<Connection> connection,
+                           const protocol::RequestHead& head, bool body_complete)
+    : connection_(std::move(connection)),
+      method_(head.method),
+      target_(head.target),
+      version_(head.version()),
+      expect_continue_(head.expect_continue),
+      options_(response_options(connection_->worker().response_defaults(), head)),
+      encoder_(options_),
+      body_complete_(body_complete) {}
+
+// ---- receive ---------------------------------------------------------------------------------
+
+net::awaitable<Event> HttpExchange::receive() {
+  if (receiving_) throw ProtocolError("receive() called while another receive() is waiting");
+  receiving_ = true;
+  struct Reset {
+    bool& flag;
+    ~Reset() { flag = false; }
+  } reset{receiving_};
+
+  if (client_gone_ || request_error_status_ || encoder_.complete() || app_finished_)
+    co_return HttpDisconnect{};
+  if (!body_complete_) co_return co_await read_body();
+  co_await wait_until_done();
+  co_return HttpDisconnect{};
+}
+
+net::awaitable<Event> HttpExchange::read_body() {
+  if (expect_continue_ && !continue_sent_ && !encoder_.head_rendered()) {
+    continue_sent_ = true;  // RFC 9110 §10.1.1: the app asked for the body, so invite it
+    if (!co_await connection_->write({continue_response, {}, {}})) {
+      client_gone_ = true;
+      co_return HttpDisconnect{};
+    }
+  }
+  std::string body;
+  protocol::RequestParser& parser = connection_->parser();
+  ReadBuffer& input = connection_->input();
+  for (;;) {
+    if (!input.empty()) {
+      auto result = parser.feed(input.data(), &body, body_high_water);
+      input.consume(result.consumed);
+      using Status = protocol::RequestParser::Status;
+      if (result.status == Status::complete) {
+        body_complete_ = true;
+        break;
+      }
+      if (result.status == Status::error) {
+        request_error_status_ = parser.error_status();
+        log::error().warn("Invalid HTTP request body from {}: {} ({})",
+                             connection_->client_label(), parser.error_reason(),
+                             request_error_status_);
+        co_return HttpDisconnect{};
+      }
+      if (result.status == Status::body_full) break;
+    }
+    if (!body.empty()) break;  // deliver what arrived before waiting for more
+    auto timeout = std::chrono::duration_cast<Connection::Clock::duration>(
+        connection_->config().timeout_body_read);
+    auto read = co_await connection_->read_more(timeout);
+    if (read == Connection::ReadResult::timed_out) {
+      request_error_status_ = 408;
+      co_return HttpDisconnect{};
+    }
+    if (read == Connection::ReadResult::closed) {
+      client_gone_ = true;  // a truncated body: RFC 9112 §6.3, the message is incomplete
+      co_return HttpDisconnect{};
+    }
+  }
+  co_return HttpRequest{std::move(body), !body_complete_};
+}
+
+// With the body consumed, ASGI's http.disconnect means "the response is done or the client left".
+// Watch the socket for EOF meanwhile; bytes that arrive (a pipelined request) are kept.
+net::awaitable<void> HttpExchange::wait_until_done() {
+  net::ip::tcp::socket& socket = connection_->socket();
+  ReadBuffer& input = connection_->input();
+  waiting_ = true;
+  struct Reset {
+    bool& flag;
+    ~Reset() { flag = false; }
+  } reset{waiting_};
+  while (!client_gone_ && !encoder_.complete() && !app_finished_) {
+    auto wake = net::bind_cancellation_slot(wake_waiter_.slot(), net::as_tuple(net::use_awaitable));
+    if (input.size() >= body_high_water) {
+      // Enough is buffered: stop reading (backpressure) and just wait to be woken.
+      net::steady_timer idle(socket.get_executor(), net::steady_timer::time_point::max());
+      co_await idle.async_wait(wake);
+      continue;
+    }
+    auto [ec, n] = co_await socket.async_read_some(input.prepare(16 * 1024), wake);
+    if (ec == net::error::operation_aborted) continue;  // woken: the loop condition decides
+    if (ec || n == 0) {
+      client_gone_ = true;
+      break;
+    }
+    input.commit(n);
+  }
+}
+
+// ---- send ------------------------------------------------------------------------------------
+
+net::awaitable<void> HttpExchange::send(Message message) {
+  if (client_gone_ || request_error_status_) throw ClientDisconnected();
+  if (auto* start = std::get_if<HttpResponseStart>(&message)) {
+    encoder_.start(std::move(*start));
+    log_access();
+  } else if (auto* body = std::get_if<HttpResponseBody>(&message)) {
+    co_await send_body(*body);
+  } else if (auto* trailers = std::get_if<HttpResponseTrailers>(&message)) {
+    co_await write_or_disconnect(encoder_.trailers(*trailers));
+    if (encoder_.complete()) on_response_complete();
+  } else {
+    throw ProtocolError("Unexpected ASGI message '" + std::string(type_of(message)) +
+                        "' sent for an http scope.");
+  }
+}
+
+net::awaitable<void> HttpExchange::send_body(const HttpResponseBody& body) {
+  // A client told to wait for 100 Continue may never send the body: don't promise keep-alive.
+  if (!encoder_.head_rendered() && !body_complete_ && expect_continue_ && !continue_sent_)
+    encoder_.force_close();
+  protocol::WirePieces pieces = encoder_.body(body);
+  if (encoder_.complete() && connection_->has_buffered_input() && !app_finished_) {
+    // More pipelined requests are waiting: hold this response and send it with theirs.
+    connection_->cork(pieces);
+  } else if (!pieces.empty()) {
+    co_await write_or_disconnect(pieces);
+  }
+  if (encoder_.complete()) on_response_complete();
+}
+
+net::awaitable<void> HttpExchange::write_or_disconnect(protocol::WirePieces pieces) {
+  if (!co_await connection_->write(pieces)) {
+    client_gone_ = true;
+    throw ClientDisconnected();
+  }
+}
+
+void HttpExchange::on_response_complete() {
+  if (waiting_) wake_waiter_.emit(net::cancellation_type::terminal);
+}
+
+// ---- after the app -----------------------------------------------------------------------------
+
+net::awaitable<bool> HttpExchange::finish(std::exception_ptr error) {
+  app_finished_ = true;
+  if (waiting_) wake_waiter_.emit(net::cancellation_type::terminal);  // a stale receive()
+
+  if (error) {
+    try {
+      std::rethrow_exception(error);
+    } catch (const ClientDisconnected&) {
+      // ASGI: the server raised it, the app let it escape; nothing to report.
+    } catch (const std::exception& e) {
+      log::error().error("Exception in ASGI application while serving \"{}\": {}", request_line(),
+                         e.what());
+    } catch (...) {
+      log::error().error("Exception in ASGI application while serving \"{}\": unknown exception",
+                         request_line());
+    }
+  } else if (!encoder_.started() && !request_error_status_ && !client_gone_) {
+    log::error().error("ASGI callable returned without starting response.");
+  } else if (encoder_.started() && !encoder_.complete() && !client_gone_) {
+    log::error().error("ASGI callable returned without completing response.");
+  }
+
+  if (client_gone_) co_return false;
+  if (!encoder_.head_rendered()) {
+    // Nothing of a response is on the wire yet: answer for the app.
+    int status = request_error_status_ ? request_error_status_ : 500;
+    std::string response = protocol::ResponseEncoder::error_response(
+        status, protocol::reason_phrase(status), options_);
+    if (log::access()) {
+      log::access()->info("{} - \"{}\" {} {}", connection_->client_label(), request_line(),
+                          status, protocol::reason_phrase(status));
+    }
+    co_await connection_->write({response, {}, {}});
+    co_return false;
+  }
+  if (!encoder_.complete() || !encoder_.keep_alive()) co_return false;
+  if (!body_complete_) co_return co_await drain_body();
+  co_return true;
+}
+
+// The app answered without reading the whole body. Read and drop a little of it to keep the
+// connection; past the budget, closing is cheaper.
+net::awaitable<bool> HttpExchange::drain_body() {
+  protocol::RequestParser& parser = connection_->parser();
+  ReadBuffer& input = connection_->input();
+  std::size_t budget = drain_budget;
+  for (;;) {
+    if (!input.empty()) {
+      std::size_t before = input.size();
+      auto result = parser.feed(input.data(), nullptr);
+      input.consume(result.consumed);
+      if (result.status == protocol::RequestParser::Status::complete) co_return true;
+      if (result.status == protocol::RequestParser::Status::error) co_return false;
+      budget -= std::min(budget, before - input.size());
+    }
+    if (budget == 0) co_return false;
+    auto read = co_await connection_->read_more(std::chrono::seconds(1));
+    if (read != Connection::ReadResult::data) co_return false;
+  }
+}
+
+// ---- logging -----------------------------------------------------------------------------------
+
+std::string HttpExchange::request_line() const {
+  auto parts = protocol::split_target(target_);
+  std::string line = method_ + " " + protocol::quote_for_log(protocol::percent_decode_utf8(parts.path));
+  if (!parts.query.empty()) line += "?" + protocol::quote_for_log(parts.query, false);
+  return line + " HTTP/" + version_;
+}
+
+void HttpExchange::log_access() {
+  if (spdlog::logger* access = log::access()) {
+    access->info("{} - \"{}\" {} {}", connection_->client_label(), request_line(), encoder_.status(),
+                 protocol::reason_phrase(encoder_.status()));
+  }
+}
+
+}  // namespace asgi::server
