@@ -25,7 +25,7 @@ boost::asio::awaitable<void> echo_app(asgi::Scope scope, asgi::Receive receive, 
   // Wait for the first chunk before answering: a client that leaves straight away gets nothing.
   asgi::Event event = co_await receive();
 
-  asgi::HttpResponseStart start;  // status 200 by default
+  asgi::HttpResponseStart start(200);
   start.headers.add("content-type",
                     scope.headers.get("content-type").value_or("application/octet-stream"));
   co_await send(std::move(start));
@@ -33,14 +33,15 @@ boost::asio::awaitable<void> echo_app(asgi::Scope scope, asgi::Receive receive, 
   for (;;) {
     if (std::holds_alternative<asgi::HttpDisconnect>(event)) co_return;  // client gone: stop
     auto* chunk = std::get_if<asgi::HttpRequest>(&event);
-    if (!chunk) throw asgi::ProtocolError("echo: unexpected event " + std::string(asgi::type_of(event)));
+    if (!chunk)
+      throw asgi::ProtocolError("echo: unexpected event " + std::string(asgi::type_of(event)));
     // An empty chunk has nothing to echo; skipping it saves the server a no-op write.
     if (!chunk->body.empty())
-      co_await send(asgi::HttpResponseBody{.body = std::move(chunk->body), .more_body = true});
+      co_await send(asgi::HttpResponseBody(std::move(chunk->body), /*more_body=*/true));
     if (!chunk->more_body) break;
     event = co_await receive();
   }
-  co_await send(asgi::HttpResponseBody{.body = {}, .more_body = false});  // end of response
+  co_await send(asgi::HttpResponseBody("", /*more_body=*/false));  // the end of the response
 }
 
 }  // namespace

@@ -21,12 +21,13 @@ boost::asio::awaitable<void> hello_app(asgi::Scope scope, asgi::Receive, asgi::S
   if (scope.type != "http") throw std::runtime_error("hello: unsupported scope type " + scope.type);
 
   // We never look at the request body, so we never call receive(): that is allowed.
-  // (The message is built in its own statement, not inside the co_await expression: GCC 11-12
-  // reject a braced list inside a co_await expression with "array used as initializer".)
-  asgi::HttpResponseStart start{
-      .status = 200, .headers = {{"content-type", "text/plain"}, {"content-length", "13"}}};
+  //
+  // The start message is built in its own statement because of its braced header list: GCC 12
+  // rejects a braced list inside a co_await expression ("array used as initializer"), and
+  // miscompiles braced aggregates there. Every app here keeps braces out of co_await.
+  asgi::HttpResponseStart start(200, {{"content-type", "text/plain"}, {"content-length", "13"}});
   co_await send(std::move(start));
-  co_await send(asgi::HttpResponseBody{.body = "Hello, world!", .more_body = false});
+  co_await send(asgi::HttpResponseBody("Hello, world!", /*more_body=*/false));
 }
 
 }  // namespace

@@ -53,7 +53,9 @@ boost::asio::awaitable<std::optional<std::string>> read_body(asgi::Receive recei
 }
 
 boost::asio::awaitable<void> discard_body(asgi::Receive receive) {
-  while ((co_await next_chunk(receive)).more_body) {
+  for (;;) {
+    asgi::HttpRequest chunk = co_await next_chunk(receive);
+    if (!chunk.more_body) co_return;
   }
 }
 
@@ -62,8 +64,8 @@ boost::asio::awaitable<void> send_response(asgi::Send send, int status, std::str
   // content-length lets the server frame the response without chunked encoding.
   headers.add("content-type", content_type);
   headers.add("content-length", std::to_string(body.size()));
-  co_await send(asgi::HttpResponseStart{.status = status, .headers = std::move(headers)});
-  co_await send(asgi::HttpResponseBody{.body = std::move(body), .more_body = false});
+  co_await send(asgi::HttpResponseStart(status, std::move(headers)));
+  co_await send(asgi::HttpResponseBody(std::move(body), /*more_body=*/false));
 }
 
 std::string media_type(std::string_view content_type) {

@@ -35,11 +35,13 @@ std::vector<std::pair<std::string, std::string>> parse_query(std::string_view qu
   while (!query_string.empty()) {
     std::size_t amp = query_string.find('&');
     std::string_view item = query_string.substr(0, amp);
-    query_string = amp == std::string_view::npos ? std::string_view() : query_string.substr(amp + 1);
+    query_string =
+        amp == std::string_view::npos ? std::string_view() : query_string.substr(amp + 1);
     if (item.empty()) continue;  // "a=1&&b=2"
     std::size_t eq = item.find('=');
     std::string_view name = item.substr(0, eq);
-    std::string_view value = eq == std::string_view::npos ? std::string_view() : item.substr(eq + 1);
+    std::string_view value =
+        eq == std::string_view::npos ? std::string_view() : item.substr(eq + 1);
     pairs.emplace_back(percent_decode(name), percent_decode(value));
   }
   return pairs;

@@ -57,9 +57,9 @@ boost::asio::awaitable<void> lifespan(asgi::Receive receive, asgi::Send send) {
     asgi::Event event = co_await receive();
     if (std::holds_alternative<asgi::LifespanStartup>(event)) {
       crab_store();
-      co_await send(asgi::LifespanStartupComplete{});
+      co_await send(asgi::LifespanStartupComplete());
     } else if (std::holds_alternative<asgi::LifespanShutdown>(event)) {
-      co_await send(asgi::LifespanShutdownComplete{});
+      co_await send(asgi::LifespanShutdownComplete());
       co_return;
     } else {
       throw asgi::ProtocolError("unexpected lifespan event " + std::string(asgi::type_of(event)));

@@ -70,8 +70,10 @@ boost::asio::awaitable<void> compute(std::string query_string, asgi::Send send) 
     digits = std::clamp(*parsed, 1, 20000);
   }
 
-  // pi_digits is plain blocking code; run_blocking moves it off the event loop.
-  std::string pi = co_await asgi::run_blocking([digits] { return pi_digits(digits); });
+  // pi_digits is plain blocking code; run_blocking moves it off the event loop. (The lambda is
+  // named rather than written inside the co_await: GCC 12 can double-free captures there.)
+  auto work = [digits] { return pi_digits(digits); };
+  std::string pi = co_await asgi::run_blocking(std::move(work));
 
   Json body = {{"digits", digits}, {"pi", std::move(pi)}};
   co_await send_json(send, 200, std::move(body));

@@ -60,7 +60,8 @@ net::awaitable<void> Connection::run() {
       linger = true;
       break;
     }
-    if (!co_await serve_request()) break;
+    bool keep_alive = co_await serve_request();
+    if (!keep_alive) break;
   }
   if (!corked_.empty()) co_await write({});
   co_await close_gracefully(linger);
@@ -81,7 +82,10 @@ net::awaitable<Connection::HeadResult> Connection::read_head() {
         co_return HeadResult::rejected;
       }
     }
-    if (!corked_.empty() && !co_await write({})) co_return HeadResult::closed;
+    if (!corked_.empty()) {  // flush pipelined responses before waiting for more input
+      bool written = co_await write({});
+      if (!written) co_return HeadResult::closed;
+    }
     input_.release_if_empty();
 
     bool started = parser_.message_started();

@@ -65,7 +65,8 @@ net::awaitable<Event> HttpExchange::receive() {
 net::awaitable<Event> HttpExchange::read_body() {
   if (expect_continue_ && !continue_sent_ && !encoder_.head_rendered()) {
     continue_sent_ = true;  // RFC 9110 §10.1.1: the app asked for the body, so invite it
-    if (!co_await connection_->write({continue_response, {}, {}})) {
+    bool written = co_await connection_->write({continue_response, {}, {}});
+    if (!written) {
       client_gone_ = true;
       co_return HttpDisconnect{};
     }
@@ -168,7 +169,8 @@ net::awaitable<void> HttpExchange::send_body(const HttpResponseBody& body) {
 }
 
 net::awaitable<void> HttpExchange::write_or_disconnect(protocol::WirePieces pieces) {
-  if (!co_await connection_->write(pieces)) {
+  bool written = co_await connection_->write(pieces);
+  if (!written) {
     client_gone_ = true;
     throw ClientDisconnected();
   }

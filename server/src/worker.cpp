@@ -15,7 +15,9 @@ Worker::Worker(const Config& config, const App& app) : config_(config), app_(app
 
 void Worker::serve(boost::asio::ip::tcp::socket socket) {
   auto connection = std::make_shared<Connection>(std::move(socket), *this);
-  boost::asio::co_spawn(context_, connection->run(), [](std::exception_ptr error) {
+  // The function object (and with it the connection) lives as long as the coroutine runs.
+  auto run = [connection] { return connection->run(); };
+  boost::asio::co_spawn(context_, std::move(run), [](std::exception_ptr error) {
     // run() handles everything it expects; anything else is a bug worth a log line, not a crash.
     if (!error) return;
     try {

@@ -37,7 +37,8 @@ namespace asgi::test {
 /// Feeds scripted events to receive() and records what the app sends.
 class ScriptedChannel final : public detail::Channel {
  public:
-  ScriptedChannel(std::vector<Event> events, bool http) : events_(events.begin(), events.end()), http_(http) {}
+  ScriptedChannel(std::vector<Event> events, bool http)
+      : events_(events.begin(), events.end()), http_(http) {}
 
   boost::asio::awaitable<Event> receive() override {
     if (!events_.empty()) {
@@ -119,8 +120,8 @@ struct HttpResult {
   std::vector<std::string> journal;  ///< see ScriptedChannel::journal()
   int status = 0;
   Headers headers;
-  std::string body;   ///< all body messages joined
-  bool complete = false;  ///< a body with more_body=false was sent
+  std::string body;                                ///< all body messages joined
+  bool complete = false;                           ///< a body with more_body=false was sent
   std::chrono::steady_clock::time_point finished;  ///< when the app returned
 
   std::optional<std::string_view> header(std::string_view name) const { return headers.get(name); }
@@ -154,8 +155,9 @@ inline std::vector<Event> body_events(const std::vector<std::string>& chunks) {
 class Harness {
  public:
   /// Starts `app`; returns the channel, to inspect what it sent once run() is done.
-  std::shared_ptr<ScriptedChannel> spawn(const App& app, Scope scope, std::vector<Event> events,
-                                         std::chrono::steady_clock::time_point* finished = nullptr) {
+  std::shared_ptr<ScriptedChannel> spawn(
+      const App& app, Scope scope, std::vector<Event> events,
+      std::chrono::steady_clock::time_point* finished = nullptr) {
     auto channel = std::make_shared<ScriptedChannel>(std::move(events), scope.type == "http");
     ++running_;
     boost::asio::co_spawn(io_, app(std::move(scope), Receive(channel), Send(channel)),

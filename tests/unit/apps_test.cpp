@@ -7,8 +7,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <set>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <variant>
 #include <vector>
 
@@ -60,15 +62,15 @@ TEST(Apps, AllExamplesAreRegistered) {
 TEST(Apps, RejectScopeTypesTheyDoNotHandle) {
   // ASGI: an app raises for a scope it does not understand. crab_app alone speaks lifespan.
   for (const char* name : {"hello", "echo", "inspect", "crab_app"}) {
-    EXPECT_THROW(asgi::test::run_app(app(name), scope_of_type("websocket"),
-                                     {asgi::WebSocketConnect{}}),
-                 std::runtime_error)
+    EXPECT_THROW(
+        asgi::test::run_app(app(name), scope_of_type("websocket"), {asgi::WebSocketConnect{}}),
+        std::runtime_error)
         << name;
   }
   for (const char* name : {"hello", "echo", "inspect"}) {
-    EXPECT_THROW(asgi::test::run_app(app(name), scope_of_type("lifespan"),
-                                     {asgi::LifespanStartup{}}),
-                 std::runtime_error)
+    EXPECT_THROW(
+        asgi::test::run_app(app(name), scope_of_type("lifespan"), {asgi::LifespanStartup{}}),
+        std::runtime_error)
         << name;
   }
 }
@@ -108,11 +110,11 @@ TEST(Echo, StreamsEachChunkBackAsItArrives) {
   EXPECT_FALSE(last.more_body);
 
   // Streaming, not buffering: each chunk goes out before the next one is received.
-  EXPECT_EQ(r.journal, (std::vector<std::string>{
-                           "receive http.request", "send http.response.start",
-                           "send http.response.body", "receive http.request",
-                           "send http.response.body", "receive http.request",
-                           "send http.response.body", "send http.response.body"}));
+  EXPECT_EQ(r.journal,
+            (std::vector<std::string>{"receive http.request", "send http.response.start",
+                                      "send http.response.body", "receive http.request",
+                                      "send http.response.body", "receive http.request",
+                                      "send http.response.body", "send http.response.body"}));
 }
 
 TEST(Echo, DefaultsToOctetStreamAndHandlesEmptyBody) {
@@ -151,9 +153,9 @@ TEST(Inspect, AnswersWithTheScopeAsJson) {
   EXPECT_EQ(scope["client"], Json::parse(R"(["127.0.0.1", 50000])"));
   EXPECT_EQ(scope["headers"], Json::parse(R"([["x-test", "yes"], ["x-latin", "caf\u00e9"]])"));
   // The whole body is read before answering.
-  EXPECT_EQ(r.journal, (std::vector<std::string>{"receive http.request", "receive http.request",
-                                                 "send http.response.start",
-                                                 "send http.response.body"}));
+  EXPECT_EQ(r.journal,
+            (std::vector<std::string>{"receive http.request", "receive http.request",
+                                      "send http.response.start", "send http.response.body"}));
 }
 
 // ---- crab_app: pages and crabs -----------------------------------------------------------------
@@ -220,6 +222,30 @@ TEST(CrabApp, CreatesACrabVisibleAfterwards) {
   EXPECT_NE(std::find(all.begin(), all.end(), created), all.end());
   EXPECT_EQ(json_body(run_http(app("crab_app"), {.path = "/crabs/" + std::to_string(id)})),
             created);
+}
+
+TEST(CrabApp, CreatesSafelyFromManyThreads) {
+  // The server may run several event loops; each thread here is one. Every crab must get its own
+  // id and none may be lost (run under -fsanitize=thread to check the locking itself).
+  constexpr int kThreads = 4, kPerThread = 25;
+  std::vector<std::vector<int>> ids(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([t, &ids] {
+      for (int i = 0; i < kPerThread; ++i) {
+        HttpResult r = run_http(app("crab_app"), post_json(R"({"name": "N", "species": "S"})"));
+        if (r.status == 201) ids[t].push_back(Json::parse(r.body)["id"].get<int>());
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  std::set<int> unique;
+  for (const auto& list : ids) unique.insert(list.begin(), list.end());
+  EXPECT_EQ(unique.size(), std::size_t{kThreads * kPerThread});
+  Json all = json_body(run_http(app("crab_app"), {.path = "/crabs"}));
+  for (int id : unique)
+    EXPECT_EQ(std::count_if(all.begin(), all.end(), [id](const Json& c) { return c["id"] == id; }),
+              1);
 }
 
 TEST(CrabApp, CreateNeedsJsonContentType) {
@@ -335,8 +361,7 @@ TEST(CrabApp, ComputeDoesNotBlockTheEventLoop) {
   // A long computation and a quick request, started together on one single-threaded loop: the
   // quick one must finish first. Were pi computed on the loop, it would have to wait.
   auto results = asgi::test::run_http_concurrently(
-      app("crab_app"),
-      {{.path = "/compute", .query_string = "digits=6000"}, {.path = "/crabs/1"}});
+      app("crab_app"), {{.path = "/compute", .query_string = "digits=6000"}, {.path = "/crabs/1"}});
   EXPECT_EQ(results[0].status, 200);
   EXPECT_EQ(results[1].status, 200);
   EXPECT_LT(results[1].finished, results[0].finished);

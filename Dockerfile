@@ -1,0 +1,22 @@
+# Two stages: build with the full toolchain, run on bookworm-slim with only the runtime libraries.
+#   ../shared/tools/container-check build . asgiserver:dev   (or: docker build -t asgiserver .)
+#   docker run -p 8000:8000 asgiserver                      (crab_app on 0.0.0.0:8000)
+FROM debian:bookworm AS build
+WORKDIR /src
+COPY . .
+# conf/setup.sh installs the Debian packages (and llhttp 9.2 from Debian 13) and builds.
+RUN ASGI_CMAKE_ARGS="-DASGI_BUILD_TESTS=OFF" conf/setup.sh \
+ && strip build/asgiserver
+
+FROM debian:bookworm-slim
+RUN apt-get update -q \
+ && apt-get install -y -q --no-install-recommends libspdlog1.10 libfmt9 \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --no-create-home asgi
+COPY --from=build /src/build/asgiserver /usr/local/bin/asgiserver
+USER asgi
+EXPOSE 8000
+# SIGTERM starts a graceful shutdown (as does Ctrl+C).
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["asgiserver", "--host", "0.0.0.0", "--port", "8000"]
+CMD ["--app", "crab_app"]
