@@ -34,7 +34,7 @@ fi
 
 # ---- llhttp >= 9.2.1 (CVE-2024-27982): Debian 13's packages, verified like apt would ------------
 llhttp_version=$(dpkg-query -W -f='${Version}' libllhttp-dev 2>/dev/null || true)
-if [ -n "$llhttp_version" ] && dpkg --compare-versions "$llhttp_version" ge 9.2.1; then
+if [ -n "$llhttp_version" ] && dpkg --compare-versions "$llhttp_version" ge "9.2.1~"; then  # Debian: 9.2.1~7.3.0+dfsg1...
   say "llhttp $llhttp_version present"
 else
   # The mirror this machine already uses (deb822 or one-line sources), never a hard-coded host.

@@ -27,7 +27,7 @@ std::string_view route_path(const asgi::Scope& scope) {
 }
 
 namespace {
-// One step of the body loop: the next chunk, or nullopt at the end of the body.
+// One step of a body loop: the next http.request event. http.disconnect means the client left.
 boost::asio::awaitable<asgi::HttpRequest> next_chunk(const asgi::Receive& receive) {
   asgi::Event event = co_await receive();
   if (auto* request = std::get_if<asgi::HttpRequest>(&event)) co_return std::move(*request);

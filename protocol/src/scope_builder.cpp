@@ -34,7 +34,7 @@ Scope build_http_scope(RequestHead& head, const ConnectionInfo& connection, cons
   scope.headers = std::move(head.headers);
   scope.client = connection.client;
   scope.server = connection.server;
-  scope.state = state;
+  scope.state = state.copy();  // ASGI: a shallow copy per request
   return scope;
 }
 

@@ -1,6 +1,7 @@
 #include "asgi/server/cli.hpp"
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 #include <iostream>
 
 #include "asgi/registry.hpp"
@@ -18,7 +19,7 @@ std::string available_apps() {
 void add_seconds(CLI::App& cli, const std::string& name, Seconds& target, const std::string& help) {
   cli.add_option_function<double>(
          name, [&target](double s) { target = Seconds(s); }, help)
-      ->default_str(std::to_string(target.count()))
+      ->default_str(fmt::format("{:g}", target.count()))
       ->check(CLI::NonNegativeNumber);
 }
 

@@ -59,4 +59,15 @@ spdlog::logger* access() {
                                                                         : nullptr;
 }
 
+void LogEscapedException::operator()(std::exception_ptr escaped) const {
+  if (!escaped) return;
+  try {
+    std::rethrow_exception(escaped);
+  } catch (const std::exception& e) {
+    error().error("Unexpected error in {}: {}", where, e.what());
+  } catch (...) {
+    error().error("Unexpected error in {}", where);
+  }
+}
+
 }  // namespace asgi::server::log

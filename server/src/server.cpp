@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -51,6 +50,9 @@ net::awaitable<void> accept_loop(tcp::acceptor& acceptor, std::list<Worker>& wor
 }  // namespace
 
 int run_server(const Config& config, const App& app) {
+  // Declared first, destroyed last: the accept operation pending on main_context holds a socket
+  // of a worker's context. A list, because workers are neither copyable nor movable.
+  std::list<Worker> workers;
   net::io_context main_context{1};
   tcp::acceptor acceptor(main_context);
   const int pid = static_cast<int>(getpid());
@@ -76,7 +78,6 @@ int run_server(const Config& config, const App& app) {
     return exit_startup_failure;
   }
 
-  std::list<Worker> workers;  // a list: workers are neither copyable nor movable
   for (unsigned i = 0; i < config.workers; ++i) workers.emplace_back(config, app);
   for (Worker& worker : workers) worker.start();
 
@@ -84,7 +85,8 @@ int run_server(const Config& config, const App& app) {
   log::error().info("asgiserver running on http://{}:{} (Press CTRL+C to quit)", display_host(bound),
                     bound.port());
 
-  net::co_spawn(main_context, accept_loop(acceptor, workers), net::detached);
+  net::co_spawn(main_context, accept_loop(acceptor, workers),
+                log::LogEscapedException{"accept loop"});
   net::signal_set signals(main_context, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (ec) return;

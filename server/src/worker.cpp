@@ -17,15 +17,7 @@ void Worker::serve(boost::asio::ip::tcp::socket socket) {
   auto connection = std::make_shared<Connection>(std::move(socket), *this);
   // The function object (and with it the connection) lives as long as the coroutine runs.
   auto run = [connection] { return connection->run(); };
-  boost::asio::co_spawn(context_, std::move(run), [](std::exception_ptr error) {
-    // run() handles everything it expects; anything else is a bug worth a log line, not a crash.
-    if (!error) return;
-    try {
-      std::rethrow_exception(error);
-    } catch (const std::exception& e) {
-      log::error().error("Unexpected error in connection: {}", e.what());
-    }
-  });
+  boost::asio::co_spawn(context_, std::move(run), log::LogEscapedException{"connection"});
 }
 
 void Worker::start() {

@@ -1,6 +1,8 @@
 #pragma once
-// The lifespan `state` namespace. Each request's scope gets a shallow copy: the map is new, the
-// objects in it are shared, exactly as ASGI's `state.copy()`.
+// The lifespan `state` namespace. Like the Python dict it mirrors, a State is a reference: copies
+// of a State share one map, so what a lifespan app sets in its scope's state is what the server
+// sees. Each request gets `copy()`: a new map holding the same (shared) objects, exactly as
+// ASGI's `state.copy()`.
 
 #include <map>
 #include <memory>
@@ -15,24 +17,32 @@ namespace asgi {
 
 class State {
  public:
+  State() : entries_(std::make_shared<Map>()) {}
+  /// A shallow copy: a new map whose values are the same shared objects.
+  State copy() const {
+    State fresh;
+    *fresh.entries_ = *entries_;
+    return fresh;
+  }
+
   /// Stores a shared object under `key` (replacing any previous one in this copy only).
   template <class T>
   void set(std::string key, std::shared_ptr<T> object) {
-    entries_.insert_or_assign(std::move(key), Entry{std::move(object), typeid(T)});
+    entries_->insert_or_assign(std::move(key), Entry{std::move(object), typeid(T)});
   }
   /// The object stored under `key`, or nullptr when absent or of another type.
   template <class T>
   std::shared_ptr<T> get(std::string_view key) const {
-    auto it = entries_.find(key);
-    if (it == entries_.end() || it->second.type != typeid(T)) return nullptr;
+    auto it = entries_->find(key);
+    if (it == entries_->end() || it->second.type != typeid(T)) return nullptr;
     return std::static_pointer_cast<T>(it->second.object);
   }
-  bool contains(std::string_view key) const { return entries_.find(key) != entries_.end(); }
+  bool contains(std::string_view key) const { return entries_->find(key) != entries_->end(); }
   void erase(std::string_view key) {
-    if (auto it = entries_.find(key); it != entries_.end()) entries_.erase(it);
+    if (auto it = entries_->find(key); it != entries_->end()) entries_->erase(it);
   }
-  std::size_t size() const { return entries_.size(); }
-  bool empty() const { return entries_.empty(); }
+  std::size_t size() const { return entries_->size(); }
+  bool empty() const { return entries_->empty(); }
   std::vector<std::string> keys() const;
 
   /// Entries holding an asgi::Value appear as themselves; other objects as "<object>".
@@ -43,7 +53,8 @@ class State {
     std::shared_ptr<void> object;
     std::type_index type;
   };
-  std::map<std::string, Entry, std::less<>> entries_;
+  using Map = std::map<std::string, Entry, std::less<>>;
+  std::shared_ptr<Map> entries_;
 };
 
 }  // namespace asgi

@@ -4,6 +4,7 @@
 
 #include <spdlog/logger.h>
 
+#include <exception>
 #include <memory>
 #include <string>
 
@@ -13,6 +14,13 @@ namespace asgi::server::log {
 void setup(const std::string& level, bool access_log);
 
 spdlog::logger& error();
+
+/// Completion handler for spawned coroutines: they handle what they expect, so anything that
+/// escapes is logged (never rethrown into the event loop, never silently dropped).
+struct LogEscapedException {
+  const char* where;
+  void operator()(std::exception_ptr escaped) const;
+};
 /// nullptr when the access log is off, so callers skip building the line at all.
 spdlog::logger* access();
 

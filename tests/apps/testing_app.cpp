@@ -1,0 +1,246 @@
+// `testing`: a deliberately misbehaving ASGI app for the integration tests. Each path exercises
+// one error or edge path of the server (exceptions, missing or incomplete responses, invalid
+// headers and statuses, Content-Length mismatches, bodies on 204/304, streaming, disconnects,
+// trailers). It is built into a separate binary, asgiserver_testing, never the shipped one.
+//
+// GCC 12 rules followed throughout: no braced header lists inside co_await (build the message in a
+// local first), message types built with their constructors, and no co_await inside a condition
+// or && / || expression (assign to a local first).
+
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "asgi/app.hpp"
+#include "asgi/errors.hpp"
+#include "asgi/events.hpp"
+#include "asgi/headers.hpp"
+#include "asgi/registry.hpp"
+
+namespace {
+
+namespace net = boost::asio;
+
+/// The value of `name` in a query string (no percent-decoding: the tests send plain numbers).
+std::string query_value(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    std::size_t amp = query.find('&');
+    std::string_view item = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    std::size_t eq = item.find('=');
+    if (item.substr(0, eq) == name)
+      return eq == std::string_view::npos ? std::string() : std::string(item.substr(eq + 1));
+  }
+  return {};
+}
+
+long query_number(std::string_view query, std::string_view name, long fallback) {
+  std::string text = query_value(query, name);
+  if (text.empty()) return fallback;
+  return std::strtol(text.c_str(), nullptr, 10);
+}
+
+/// One line on stderr, flushed at once so a test can wait for it.
+void note(const std::string& line) { std::cerr << "testing: " << line << std::endl; }
+
+net::awaitable<void> sleep_ms(long ms) {
+  net::steady_timer timer(co_await net::this_coro::executor);
+  timer.expires_after(std::chrono::milliseconds(ms));
+  co_await timer.async_wait(net::use_awaitable);
+}
+
+/// Reads the request body to its end; returns its size. Stops early at http.disconnect.
+net::awaitable<std::size_t> read_whole_body(asgi::Receive receive) {
+  std::size_t total = 0;
+  for (;;) {
+    asgi::Event event = co_await receive();
+    auto* chunk = std::get_if<asgi::HttpRequest>(&event);
+    if (!chunk) co_return total;
+    total += chunk->body.size();
+    if (!chunk->more_body) co_return total;
+  }
+}
+
+/// A complete text/plain response with a content-length.
+net::awaitable<void> send_text(asgi::Send send, int status, std::string body) {
+  asgi::Headers headers;
+  headers.add("content-type", "text/plain");
+  headers.add("content-length", std::to_string(body.size()));
+  asgi::HttpResponseStart start(status, std::move(headers));
+  co_await send(std::move(start));
+  co_await send(asgi::HttpResponseBody(std::move(body), false));
+}
+
+/// Start (no content-length: chunked on HTTP/1.1) and one non-final chunk.
+net::awaitable<void> start_partial(asgi::Send send) {
+  asgi::Headers headers;
+  headers.add("content-type", "text/plain");
+  asgi::HttpResponseStart start(200, std::move(headers));
+  co_await send(std::move(start));
+  co_await send(asgi::HttpResponseBody("partial", true));
+}
+
+/// Reads the body, then waits in receive() for what comes next (the client leaving).
+net::awaitable<std::string> wait_for_disconnect(asgi::Receive receive) {
+  co_await read_whole_body(receive);
+  asgi::Event event = co_await receive();
+  co_return std::string(asgi::type_of(event));
+}
+
+net::awaitable<void> stream(const asgi::Scope& scope, asgi::Send send) {
+  long chunks = query_number(scope.query_string, "chunks", 3);
+  long delay = query_number(scope.query_string, "delay_ms", 100);
+  asgi::Headers headers;
+  headers.add("content-type", "text/plain");
+  asgi::HttpResponseStart start(200, std::move(headers));
+  co_await send(std::move(start));
+  for (long i = 0; i < chunks; ++i) {
+    if (i > 0) co_await sleep_ms(delay);
+    co_await send(asgi::HttpResponseBody("chunk-" + std::to_string(i) + "\n", true));
+  }
+  co_await send(asgi::HttpResponseBody("", false));
+}
+
+net::awaitable<void> read_slowly(const asgi::Scope& scope, asgi::Receive receive, asgi::Send send) {
+  long delay = query_number(scope.query_string, "delay_ms", 100);
+  std::size_t total = 0;
+  for (;;) {
+    asgi::Event event = co_await receive();
+    auto* chunk = std::get_if<asgi::HttpRequest>(&event);
+    if (!chunk) throw asgi::ClientDisconnected();
+    total += chunk->body.size();
+    if (!chunk->more_body) break;
+    co_await sleep_ms(delay);
+  }
+  co_await send_text(send, 200, std::to_string(total));
+}
+
+net::awaitable<void> trailers(asgi::Send send) {
+  asgi::Headers headers;
+  headers.add("content-type", "text/plain");
+  headers.add("trailer", "x-checksum");
+  asgi::HttpResponseStart start(200, std::move(headers), /*trailers=*/true);
+  co_await send(std::move(start));
+  co_await send(asgi::HttpResponseBody("data", false));
+  asgi::Headers fields;
+  fields.add("x-checksum", "abc");
+  asgi::HttpResponseTrailers message(std::move(fields));
+  co_await send(std::move(message));
+}
+
+net::awaitable<void> body_on_bodiless_status(int status, asgi::Send send) {
+  asgi::Headers headers;
+  headers.add("content-type", "text/plain");
+  asgi::HttpResponseStart start(status, std::move(headers));
+  co_await send(std::move(start));
+  co_await send(asgi::HttpResponseBody("this body must not be sent", false));
+}
+
+net::awaitable<void> content_length_mismatch(std::string declared, std::string body,
+                                             asgi::Send send) {
+  asgi::Headers headers;
+  headers.add("content-type", "text/plain");
+  headers.add("content-length", declared);
+  asgi::HttpResponseStart start(200, std::move(headers));
+  co_await send(std::move(start));
+  co_await send(asgi::HttpResponseBody(std::move(body), false));
+}
+
+net::awaitable<void> testing_app(asgi::Scope scope, asgi::Receive receive, asgi::Send send) {
+  if (scope.type != "http") throw std::runtime_error("testing: unsupported scope type " + scope.type);
+  const std::string path = scope.path;
+
+  if (path == "/raise-before-start") {
+    throw std::runtime_error("testing: raised before start");
+  }
+  if (path == "/raise-after-start") {
+    co_await start_partial(send);
+    throw std::runtime_error("testing: raised after start");
+  }
+  if (path == "/no-response") co_return;
+  if (path == "/incomplete") {
+    co_await start_partial(send);
+    co_return;
+  }
+  if (path == "/bad-header") {
+    asgi::Headers headers;
+    headers.add("content-type", "text/plain");
+    headers.add("x-injected", "a\r\nSet-Cookie: pwn=1");
+    asgi::HttpResponseStart start(200, std::move(headers));
+    co_await send(std::move(start));
+    co_await send(asgi::HttpResponseBody("bad header", false));
+    co_return;
+  }
+  if (path == "/bad-status") {
+    asgi::HttpResponseStart start(1000);
+    co_await send(std::move(start));
+    co_await send(asgi::HttpResponseBody("bad status", false));
+    co_return;
+  }
+  if (path == "/cl-longer") {
+    co_await content_length_mismatch("3", "abcdef", send);
+    co_return;
+  }
+  if (path == "/cl-shorter") {
+    co_await content_length_mismatch("10", "abc", send);
+    co_return;
+  }
+  if (path == "/status/204") {
+    co_await body_on_bodiless_status(204, send);
+    co_return;
+  }
+  if (path == "/status/304") {
+    co_await body_on_bodiless_status(304, send);
+    co_return;
+  }
+  if (path == "/stream") {
+    co_await stream(scope, send);
+    co_return;
+  }
+  if (path == "/wait-disconnect") {
+    std::string type = co_await wait_for_disconnect(receive);
+    note("got " + type);
+    co_return;
+  }
+  if (path == "/after-response") {
+    co_await send_text(send, 200, "done");
+    asgi::Event event = co_await receive();
+    note("after response got " + std::string(asgi::type_of(event)));
+    co_return;
+  }
+  if (path == "/send-after-disconnect") {
+    std::string type = co_await wait_for_disconnect(receive);
+    note("got " + type);
+    asgi::HttpResponseStart start(200);
+    try {
+      co_await send(std::move(start));
+    } catch (const asgi::ClientDisconnected&) {
+      note("send raised ClientDisconnected");
+      throw;
+    }
+    note("send did not raise");
+    co_return;
+  }
+  if (path == "/read-slowly") {
+    co_await read_slowly(scope, receive, send);
+    co_return;
+  }
+  if (path == "/trailers") {
+    co_await trailers(send);
+    co_return;
+  }
+  co_await send_text(send, 404, "Not Found");
+}
+
+}  // namespace
+
+ASGI_REGISTER_APP(testing, testing_app);

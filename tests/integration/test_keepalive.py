@@ -1,0 +1,70 @@
+"""Persistent connections: HTTP/1.1 keeps the connection by default, HTTP/1.0 closes it unless
+asked, and `Connection: close` (any case) closes it after the response."""
+
+import unittest
+
+from support import ServerTestCase, request
+
+HELLO = b"Hello, world!"
+
+
+class KeepAliveTest(ServerTestCase):
+    APP = "hello"
+
+    def test_http11_serves_several_requests_on_one_connection(self):
+        """Three sequential requests on one HTTP/1.1 socket all get full answers; it stays open."""
+        r = self.reader()
+        for i in range(3):
+            r.send(request("GET", "/n%d" % i))
+            resp = r.read_response()
+            self.assertEqual((resp.version, resp.status, resp.reason), ("1.1", 200, "OK"))
+            self.assertEqual(resp.body, HELLO)
+            self.assertIsNone(resp.header("connection"))
+        r.assert_open(0.5)
+
+    def test_http10_closes_after_response_by_default(self):
+        """HTTP/1.0 without Connection: keep-alive: one response, then the server closes."""
+        r = self.reader()
+        r.send(request("GET", "/", version="1.0"))
+        resp = r.read_response()
+        self.assertEqual(resp.status, 200)
+        self.assertEqual(resp.body, HELLO)
+        self.assertNotEqual((resp.header("connection") or "").lower(), "keep-alive")
+        r.assert_closed(5)
+
+    def test_http10_keep_alive_is_honoured(self):
+        """HTTP/1.0 with Connection: keep-alive: the response says keep-alive and the socket
+        carries a second request."""
+        r = self.reader()
+        for _ in range(2):
+            r.send(request("GET", "/", [("Connection", "keep-alive")], version="1.0"))
+            resp = r.read_response()
+            self.assertEqual(resp.status, 200)
+            self.assertEqual(resp.version, "1.1")
+            self.assertEqual(resp.header("connection").lower(), "keep-alive")
+            self.assertEqual(resp.body, HELLO)
+        r.assert_open(0.5)
+
+    def test_connection_close_in_any_case_closes(self):
+        """`Connection: close`, `CLOSE` and `Close` all give `connection: close` and a close."""
+        for value in ("close", "CLOSE", "Close"):
+            with self.subTest(value=value):
+                r = self.reader()
+                r.send(request("GET", "/", [("Connection", value)]))
+                resp = r.read_response()
+                self.assertEqual(resp.status, 200)
+                self.assertEqual(resp.body, HELLO)
+                self.assertEqual(resp.header("connection"), "close")
+                r.assert_closed(5)
+
+    def test_connection_close_among_other_tokens(self):
+        """`Connection: keep-alive, close` still means close (the close token wins)."""
+        r = self.reader()
+        r.send(request("GET", "/", [("Connection", "keep-alive, Close")]))
+        resp = r.read_response()
+        self.assertEqual(resp.header("connection"), "close")
+        r.assert_closed(5)
+
+
+if __name__ == "__main__":
+    unittest.main()
