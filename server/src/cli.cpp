@@ -52,6 +52,16 @@ CliResult parse_command_line(int argc, char** argv) {
                "Enable/disable the default Date header");
   cli.add_option("--root-path", config.root_path,
                  "Set the ASGI root_path for applications mounted below a URL path");
+  cli.add_option("--lifespan", config.lifespan,
+                 "Lifespan: auto (an app that raises on it does not support it), on, off")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "on", "off"}));
+  add_seconds(cli, "--timeout-graceful-shutdown", config.timeout_graceful_shutdown,
+              "On SIGINT/SIGTERM, wait this long for in-flight requests, then cancel them");
+  add_seconds(cli, "--timeout-lifespan-startup", config.timeout_lifespan_startup,
+              "Fail startup if the app has not completed lifespan startup by then");
+  add_seconds(cli, "--timeout-lifespan-shutdown", config.timeout_lifespan_shutdown,
+              "Stop waiting for the app's lifespan shutdown after this long");
   add_seconds(cli, "--timeout-keep-alive", config.timeout_keep_alive,
               "Close a connection idle this long (seconds), also before its first request");
   add_seconds(cli, "--timeout-request-header", config.timeout_request_header,

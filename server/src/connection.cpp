@@ -3,6 +3,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
@@ -38,11 +39,28 @@ Connection::Connection(tcp::socket socket, Worker& worker)
       write_done_(socket_.get_executor(), Clock::time_point::max()),
       timer_(socket_.get_executor()) {
   info_.root_path = worker.config().root_path;
+  worker_.add(this);
+}
+
+Connection::~Connection() { worker_.remove(this); }
+
+void Connection::begin_shutdown() {
+  boost::system::error_code ec;
+  if (idle_) socket_.cancel(ec);  // read_head sees the shutdown and closes quietly
+}
+
+void Connection::cancel() {
+  cancel_signal_.emit(net::cancellation_type::terminal);
+  boost::system::error_code ec;
+  socket_.cancel(ec);
 }
 
 // ---- the request loop -------------------------------------------------------------------------
 
 net::awaitable<void> Connection::run() {
+  // A cancellation (shutdown timeout) aborts the pending operation; our own cleanup after it must
+  // still be able to await.
+  co_await net::this_coro::throw_if_cancelled(false);
   boost::system::error_code ec;
   auto remote = socket_.remote_endpoint(ec);
   auto local = socket_.local_endpoint(ec);
@@ -71,6 +89,7 @@ net::awaitable<void> Connection::run() {
 // first byte (also on a fresh connection); from that byte on, the header timeout runs.
 net::awaitable<Connection::HeadResult> Connection::read_head() {
   Clock::time_point header_deadline = Clock::time_point::max();
+  boost::system::error_code no_error;
   for (;;) {
     if (!input_.empty()) {
       auto result = parser_.feed(input_.data());
@@ -89,14 +108,20 @@ net::awaitable<Connection::HeadResult> Connection::read_head() {
     input_.release_if_empty();
 
     bool started = parser_.message_started();
+    // Shutting down: a connection with no request under way closes now (bytes already in the
+    // kernel buffer are a request the client sent before we stopped: serve it).
+    if (!started && shutting_down() && socket_.available(no_error) == 0) co_return HeadResult::closed;
     if (started && header_deadline == Clock::time_point::max())
       header_deadline = Clock::now() + to_clock(config().timeout_request_header);
     set_read_deadline(started ? header_deadline
                               : Clock::now() + to_clock(config().timeout_keep_alive));
     if (!started) {
       // Wait for readability first, so an idle connection holds no read buffer.
+      idle_ = true;
       auto [ec] = co_await socket_.async_wait(tcp::socket::wait_read, net::as_tuple(net::use_awaitable));
-      if (ec) {
+      idle_ = false;
+      bool request_waiting = socket_.available(no_error) > 0;
+      if (!request_waiting && (ec || shutting_down())) {
         set_read_deadline(Clock::time_point::max());
         co_return HeadResult::closed;  // keep-alive timeout or a closed socket: close quietly
       }
@@ -126,7 +151,9 @@ net::awaitable<bool> Connection::serve_request() {
   } catch (...) {
     error = std::current_exception();
   }
-  co_return co_await exchange->finish(error);
+  co_await net::this_coro::reset_cancellation_state();  // a cancelled app still gets its 500
+  bool keep_alive = co_await exchange->finish(error);
+  co_return keep_alive && !shutting_down();
 }
 
 // A request that never reaches the app: one warning line, a short answer, then close.
@@ -218,6 +245,7 @@ net::awaitable<bool> Connection::write(protocol::WirePieces pieces) {
 // timeout period and cancels the socket's operations when a deadline has passed.
 
 void Connection::set_read_deadline(Clock::time_point when) {
+  if (when != Clock::time_point::max()) read_timed_out_ = false;  // a new operation starts
   read_deadline_ = when;
   if (when != Clock::time_point::max() && (!timer_armed_ || when < timer_.expiry())) arm_timer(when);
 }

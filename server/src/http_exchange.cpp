@@ -158,6 +158,7 @@ net::awaitable<void> HttpExchange::send_body(const HttpResponseBody& body) {
   // A client told to wait for 100 Continue may never send the body: don't promise keep-alive.
   if (!encoder_.head_rendered() && !body_complete_ && expect_continue_ && !continue_sent_)
     encoder_.force_close();
+  if (!encoder_.head_rendered() && connection_->shutting_down()) encoder_.force_close();
   protocol::WirePieces pieces = encoder_.body(body);
   if (encoder_.complete() && connection_->has_buffered_input() && !app_finished_) {
     // More pipelined requests are waiting: hold this response and send it with theirs.

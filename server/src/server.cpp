@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -11,6 +12,7 @@
 #include <list>
 
 #include "asgi/server/cli.hpp"
+#include "asgi/server/lifespan.hpp"
 #include "asgi/server/logging.hpp"
 #include "asgi/server/worker.hpp"
 
@@ -20,6 +22,9 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 namespace {
+
+constexpr auto poll_interval = std::chrono::milliseconds(50);
+constexpr auto cancel_grace = std::chrono::seconds(5);  // for cancelled apps to wind down
 
 std::string display_host(const tcp::endpoint& endpoint) {
   std::string host = endpoint.address().to_string();
@@ -47,11 +52,70 @@ net::awaitable<void> accept_loop(tcp::acceptor& acceptor, std::list<Worker>& wor
   }
 }
 
+std::size_t open_connections(const std::list<Worker>& workers) {
+  std::size_t total = 0;
+  for (const Worker& worker : workers) total += worker.connection_count();
+  return total;
+}
+
+// Polls until every connection has closed or `deadline` passes; true when all closed.
+net::awaitable<bool> wait_for_connections(const std::list<Worker>& workers,
+                                          net::steady_timer::time_point deadline) {
+  net::steady_timer tick(co_await net::this_coro::executor);
+  while (open_connections(workers) > 0) {
+    if (net::steady_timer::clock_type::now() >= deadline) co_return false;
+    tick.expires_after(poll_interval);
+    co_await tick.async_wait(net::as_tuple(net::use_awaitable));
+  }
+  co_return true;
+}
+
+// Startup, serving, and the graceful shutdown that never drops an accepted request.
+net::awaitable<int> serve(const Config& config, tcp::acceptor& acceptor, std::list<Worker>& workers,
+                          Lifespan& lifespan, net::signal_set& signals) {
+  bool started = co_await lifespan.startup();
+  if (!started) co_return exit_startup_failure;
+  for (Worker& worker : workers) {
+    worker.set_state(lifespan.state());
+    worker.start();
+  }
+  tcp::endpoint bound = acceptor.local_endpoint();
+  log::error().info("asgiserver running on http://{}:{} (Press CTRL+C to quit)", display_host(bound),
+                    bound.port());
+  net::co_spawn(acceptor.get_executor(), accept_loop(acceptor, workers),
+                log::LogEscapedException{"accept loop"});
+
+  co_await signals.async_wait(net::as_tuple(net::use_awaitable));
+  log::error().info("Shutting down");
+  boost::system::error_code ignored;
+  acceptor.close(ignored);  // new connections are refused from here on
+  for (Worker& worker : workers) worker.begin_shutdown();
+  // A second Ctrl+C means "now".
+  signals.async_wait([](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    log::error().warn("Forced exit: in-flight requests are dropped.");
+    log::error().flush();
+    std::_Exit(1);
+  });
+
+  if (open_connections(workers) > 0) log::error().info("Waiting for connections to close. (CTRL+C to force quit)");
+  auto deadline = net::steady_timer::clock_type::now() +
+                  std::chrono::duration_cast<net::steady_timer::duration>(config.timeout_graceful_shutdown);
+  if (!co_await wait_for_connections(workers, deadline)) {
+    log::error().error("Cancel {} running connection(s), timeout graceful shutdown exceeded",
+                       open_connections(workers));
+    for (Worker& worker : workers) worker.cancel_connections();
+    co_await wait_for_connections(workers, net::steady_timer::clock_type::now() + cancel_grace);
+  }
+  co_await lifespan.shutdown();
+  co_return 0;
+}
+
 }  // namespace
 
 int run_server(const Config& config, const App& app) {
-  // Declared first, destroyed last: the accept operation pending on main_context holds a socket
-  // of a worker's context. A list, because workers are neither copyable nor movable.
+  // Declared first, destroyed last: operations pending on main_context hold sockets of the
+  // workers' contexts. A list, because workers are neither copyable nor movable.
   std::list<Worker> workers;
   net::io_context main_context{1};
   tcp::acceptor acceptor(main_context);
@@ -66,7 +130,7 @@ int run_server(const Config& config, const App& app) {
       acceptor.open(endpoint.protocol());
       acceptor.set_option(tcp::acceptor::reuse_address(true));
       acceptor.bind(endpoint);
-      acceptor.listen(config.backlog);
+      acceptor.listen(config.backlog);  // bound, but nothing is accepted before startup completes
     } catch (const boost::system::system_error& e) {
       log::error().error("[Errno {}] error while attempting to bind on address ('{}', {}): {}",
                          e.code().value(), endpoint.address().to_string(), config.port,
@@ -79,26 +143,22 @@ int run_server(const Config& config, const App& app) {
   }
 
   for (unsigned i = 0; i < config.workers; ++i) workers.emplace_back(config, app);
-  for (Worker& worker : workers) worker.start();
-
-  tcp::endpoint bound = acceptor.local_endpoint();
-  log::error().info("asgiserver running on http://{}:{} (Press CTRL+C to quit)", display_host(bound),
-                    bound.port());
-
-  net::co_spawn(main_context, accept_loop(acceptor, workers),
-                log::LogEscapedException{"accept loop"});
+  Lifespan lifespan(main_context.get_executor(), app, config);
   net::signal_set signals(main_context, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int) {
-    if (ec) return;
-    log::error().info("Shutting down");
-    boost::system::error_code ignored;
-    acceptor.close(ignored);
-    main_context.stop();
-  });
+  int exit_code = 0;
+  net::co_spawn(main_context, serve(config, acceptor, workers, lifespan, signals),
+                [&](std::exception_ptr error, int code) {
+                  exit_code = code;
+                  if (error) {
+                    log::LogEscapedException{"server"}(error);
+                    exit_code = 1;
+                  }
+                  main_context.stop();
+                });
   main_context.run();
   for (Worker& worker : workers) worker.stop();
-  log::error().info("Finished server process [{}]", pid);
-  return 0;
+  if (exit_code != exit_startup_failure) log::error().info("Finished server process [{}]", pid);
+  return exit_code;
 }
 
 }  // namespace asgi::server

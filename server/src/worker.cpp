@@ -1,6 +1,8 @@
 #include "asgi/server/worker.hpp"
 
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 
 #include "asgi/server/connection.hpp"
@@ -17,7 +19,10 @@ void Worker::serve(boost::asio::ip::tcp::socket socket) {
   auto connection = std::make_shared<Connection>(std::move(socket), *this);
   // The function object (and with it the connection) lives as long as the coroutine runs.
   auto run = [connection] { return connection->run(); };
-  boost::asio::co_spawn(context_, std::move(run), log::LogEscapedException{"connection"});
+  // The slot lets a graceful shutdown that ran out of time cancel the connection, app included.
+  boost::asio::co_spawn(context_, std::move(run),
+                        boost::asio::bind_cancellation_slot(connection->cancellation_slot(),
+                                                            log::LogEscapedException{"connection"}));
 }
 
 void Worker::start() {
@@ -30,6 +35,29 @@ void Worker::start() {
 void Worker::stop() {
   context_.stop();
   if (thread_.joinable()) thread_.join();
+}
+
+void Worker::add(Connection* connection) {
+  connections_.insert(connection);
+  ++connection_count_;
+}
+
+void Worker::remove(Connection* connection) {
+  connections_.erase(connection);
+  --connection_count_;
+}
+
+void Worker::begin_shutdown() {
+  shutting_down_ = true;
+  boost::asio::post(context_, [this] {
+    for (Connection* connection : connections_) connection->begin_shutdown();
+  });
+}
+
+void Worker::cancel_connections() {
+  boost::asio::post(context_, [this] {
+    for (Connection* connection : connections_) connection->cancel();
+  });
 }
 
 }  // namespace asgi::server

@@ -89,9 +89,18 @@ net::awaitable<void> start_partial(asgi::Send send) {
   co_await send(asgi::HttpResponseBody("partial", true));
 }
 
-/// Reads the body, then waits in receive() for what comes next (the client leaving).
+/// Reads the body (logging "body complete (N bytes)" once it is all in), then waits in
+/// receive() for what comes next (the client leaving) and returns that event's type.
 net::awaitable<std::string> wait_for_disconnect(asgi::Receive receive) {
-  co_await read_whole_body(receive);
+  std::size_t total = 0;
+  for (;;) {
+    asgi::Event event = co_await receive();
+    auto* chunk = std::get_if<asgi::HttpRequest>(&event);
+    if (!chunk) co_return std::string(asgi::type_of(event));  // left in the middle of the body
+    total += chunk->body.size();
+    if (!chunk->more_body) break;
+  }
+  note("body complete (" + std::to_string(total) + " bytes)");
   asgi::Event event = co_await receive();
   co_return std::string(asgi::type_of(event));
 }

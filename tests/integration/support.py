@@ -264,6 +264,10 @@ class ConnectionClosed(Exception):
         self.data = data
 
 
+class ResponseTimeout(AssertionError):
+    """No data arrived from the server within the socket timeout."""
+
+
 class Reader:
     """Reads HTTP/1.x responses from a socket, keeping unparsed bytes for the next call."""
 
@@ -288,6 +292,9 @@ class Reader:
             data = self.sock.recv(65536)
         except ConnectionResetError:
             data = b""
+        except socket.timeout:
+            raise ResponseTimeout("nothing received from the server for %.1fs; buffered so far: %r"
+                                  % (self.sock.gettimeout(), self.buf[:300])) from None
         if not data:
             self.eof = True
             return False
@@ -390,12 +397,14 @@ class Reader:
             while not self.eof:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise AssertionError("server did not close the connection within %.1fs" % timeout)
+                    raise AssertionError("server did not close the connection within %.1fs; "
+                                         "received %r" % (timeout, self.buf[:300])) from None
                 self.sock.settimeout(remaining)
                 try:
                     self._fill()
-                except socket.timeout:
-                    raise AssertionError("server did not close the connection within %.1fs" % timeout)
+                except ResponseTimeout:
+                    raise AssertionError("server did not close the connection within %.1fs; "
+                                         "received %r" % (timeout, self.buf[:300])) from None
         finally:
             self.sock.settimeout(old)
         return self._take(len(self.buf))
@@ -412,7 +421,7 @@ class Reader:
         self.sock.settimeout(wait)
         try:
             got = self._fill()
-        except socket.timeout:
+        except ResponseTimeout:
             return
         finally:
             self.sock.settimeout(old)

@@ -22,11 +22,15 @@ struct Config {
   bool server_header = true;
   bool date_header = true;
   std::string root_path;
+  std::string lifespan = "auto";  ///< auto | on | off
 
   Seconds timeout_keep_alive{5.0};       ///< idle time allowed before (and between) requests
   Seconds timeout_request_header{10.0};  ///< from a request's first byte to its complete head
   Seconds timeout_body_read{60.0};       ///< longest wait for the next body bytes
   Seconds timeout_send{60.0};            ///< longest wait for a write to make progress
+  Seconds timeout_graceful_shutdown{30.0};  ///< then what is still running is cancelled
+  Seconds timeout_lifespan_startup{60.0};
+  Seconds timeout_lifespan_shutdown{30.0};
 
   protocol::RequestLimits limits;
 };

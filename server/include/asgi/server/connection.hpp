@@ -4,6 +4,7 @@
 // deadlines. Lives on its worker's single thread.
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
@@ -24,7 +25,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   enum class ReadResult { data, closed, timed_out };
 
   Connection(boost::asio::ip::tcp::socket socket, Worker& worker);
+  ~Connection();
   boost::asio::awaitable<void> run();
+
+  // ---- graceful shutdown ----
+  /// Close now if idle; otherwise finish the current response with `connection: close`.
+  void begin_shutdown();
+  /// Cancel everything, the app's pending operation included.
+  void cancel();
+  bool shutting_down() const { return worker_.shutting_down(); }
+  boost::asio::cancellation_slot cancellation_slot() { return cancel_signal_.slot(); }
 
   // ---- used by HttpExchange --------------------------------------------------------------------
   Worker& worker() { return worker_; }
@@ -65,6 +75,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   ReadBuffer input_;
   std::string corked_;
   std::string in_flight_;
+  bool idle_ = false;  ///< waiting for the first byte of a request
+  boost::asio::cancellation_signal cancel_signal_;
   bool writing_ = false;
   bool flush_scheduled_ = false;
   boost::asio::steady_timer write_done_;  ///< wakes writers queued behind the current write

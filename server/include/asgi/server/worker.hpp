@@ -6,12 +6,15 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <thread>
+#include <unordered_set>
 
 #include "asgi/app.hpp"
 #include "asgi/protocol/response_encoder.hpp"
 #include "asgi/server/config.hpp"
 
 namespace asgi::server {
+
+class Connection;
 
 class Worker {
  public:
@@ -23,6 +26,8 @@ class Worker {
   const Config& config() const { return config_; }
   const App& app() const { return app_; }
   const State& state() const { return state_; }
+  /// Set before serving starts: the lifespan state, shallow-copied into every request scope.
+  void set_state(const State& state) { state_ = state; }
   /// Response options every exchange on this worker starts from.
   const protocol::ResponseOptions& response_defaults() const { return response_defaults_; }
 
@@ -32,11 +37,26 @@ class Worker {
   void start();  ///< runs the loop on a new thread
   void stop();   ///< stops the loop (pending connections are abandoned) and joins
 
+  // ---- graceful shutdown (callable from any thread) ----
+  /// Idle connections close now; busy ones close after their current response.
+  void begin_shutdown();
+  /// Cancels whatever still runs: an app before its response start gets a 500.
+  void cancel_connections();
+  std::size_t connection_count() const { return connection_count_.load(); }
+  bool shutting_down() const { return shutting_down_.load(); }
+
+  // ---- connection registry (worker thread only) ----
+  void add(Connection* connection);
+  void remove(Connection* connection);
+
  private:
   const Config& config_;
   const App& app_;
   State state_;
   protocol::ResponseOptions response_defaults_;
+  std::unordered_set<Connection*> connections_;
+  std::atomic<std::size_t> connection_count_{0};
+  std::atomic<bool> shutting_down_{false};
   std::thread thread_;
   // Declared last: destroyed first, so coroutine frames it holds die before what they reference.
   boost::asio::io_context context_{1};
