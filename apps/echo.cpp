@@ -1,4 +1,5 @@
-// `echo`: sends the request body straight back, chunk by chunk, as it arrives.
+// `echo`: sends the request body straight back, chunk by chunk, as it arrives; over WebSocket,
+// every message.
 //
 //   curl --data-binary @big.file localhost:8000  ->  the same bytes back
 //
@@ -19,7 +20,25 @@
 
 namespace {
 
+// WebSocket echo: every message straight back, text as text and bytes as bytes, until the client
+// closes (the server then delivers websocket.disconnect and we simply return).
+boost::asio::awaitable<void> echo_websocket(asgi::Receive receive, asgi::Send send) {
+  asgi::Event connect = co_await receive();  // websocket.connect
+  if (!std::holds_alternative<asgi::WebSocketConnect>(connect)) co_return;
+  co_await send(asgi::WebSocketAccept());
+  for (;;) {
+    asgi::Event event = co_await receive();
+    auto* message = std::get_if<asgi::WebSocketReceive>(&event);
+    if (!message) co_return;  // websocket.disconnect
+    co_await send(asgi::WebSocketSend(std::move(message->bytes), std::move(message->text)));
+  }
+}
+
 boost::asio::awaitable<void> echo_app(asgi::Scope scope, asgi::Receive receive, asgi::Send send) {
+  if (scope.type == "websocket") {
+    co_await echo_websocket(std::move(receive), std::move(send));
+    co_return;
+  }
   apps::require_http(scope, "echo");
 
   // Wait for the first chunk before answering: a client that leaves straight away gets nothing.

@@ -194,12 +194,14 @@ WirePieces ResponseEncoder::trailers(const HttpResponseTrailers& message) {
 }
 
 std::string ResponseEncoder::error_response(int status, std::string_view body,
-                                            const ResponseOptions& options) {
+                                            const ResponseOptions& options,
+                                            std::string_view extra_headers) {
   std::string out(status_line(status));
   if (options.date_header) append_header(out, "date", cached_http_date());
   if (options.server_header) append_header(out, "server", options.server_name);
   append_header(out, "content-type", "text/plain; charset=utf-8");
   append_header(out, "content-length", std::to_string(body.size()));
+  out += extra_headers;
   append_header(out, "connection", "close");
   out += crlf;
   if (!options.head_request) out += body;

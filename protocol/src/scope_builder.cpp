@@ -19,22 +19,45 @@ TargetParts split_target(std::string_view target) {
   return {target.substr(0, question), target.substr(question + 1)};
 }
 
-Scope build_http_scope(RequestHead& head, const ConnectionInfo& connection, const State& state) {
+namespace {
+
+// The keys HTTP and WebSocket scopes share.
+Scope common_scope(std::string_view target, const ConnectionInfo& connection, const State& state) {
   Scope scope;
-  scope.type = "http";
-  scope.http_version = head.version();
-  scope.method = head.method;
-  scope.scheme = connection.scheme;
-  TargetParts parts = split_target(head.target);
+  TargetParts parts = split_target(target);
   scope.root_path = connection.root_path;
   scope.path = connection.root_path + percent_decode_utf8(parts.path);
   scope.raw_path = connection.root_path;
   scope.raw_path += parts.path;
   scope.query_string = parts.query;
-  scope.headers = std::move(head.headers);
   scope.client = connection.client;
   scope.server = connection.server;
   scope.state = state.copy();  // ASGI: a shallow copy per request
+  return scope;
+}
+
+}  // namespace
+
+Scope build_http_scope(RequestHead& head, const ConnectionInfo& connection, const State& state) {
+  Scope scope = common_scope(head.target, connection, state);
+  scope.type = "http";
+  scope.http_version = head.version();
+  scope.method = head.method;
+  scope.scheme = connection.scheme;
+  scope.headers = std::move(head.headers);
+  return scope;
+}
+
+Scope build_websocket_scope(const RequestHead& head, const ConnectionInfo& connection,
+                            const State& state, std::vector<std::string> subprotocols) {
+  Scope scope = common_scope(head.target, connection, state);
+  scope.type = "websocket";
+  scope.asgi.spec_version = "2.4";
+  scope.http_version = head.version();
+  scope.scheme = connection.scheme == "https" ? "wss" : "ws";
+  scope.headers = head.headers;
+  scope.subprotocols = std::move(subprotocols);
+  scope.extensions.emplace("websocket.http.response", Dict{});
   return scope;
 }
 

@@ -70,6 +70,22 @@ CliResult parse_command_line(int argc, char** argv) {
               "Give up on a request body when no byte arrives this long");
   add_seconds(cli, "--timeout-send", config.timeout_send,
               "Close a connection whose client accepts no data this long");
+  cli.add_option("--ws", config.ws, "WebSocket support: auto, or none to serve upgrades as HTTP")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "none"}));
+  cli.add_option("--ws-max-size", config.ws_max_size, "Largest WebSocket message in bytes (1009 above)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30));
+  cli.add_option("--ws-max-queue", config.ws_max_queue,
+                 "WebSocket messages buffered for the app before reading pauses")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{10000}));
+  add_seconds(cli, "--ws-ping-interval", config.ws_ping_interval,
+              "Send a WebSocket ping this often (0: never)");
+  add_seconds(cli, "--ws-ping-timeout", config.ws_ping_timeout,
+              "Close with 1011 when a ping gets no pong this long (0: never)");
+  cli.add_flag("--ws-per-message-deflate,!--no-ws-per-message-deflate", config.ws_per_message_deflate,
+               "Enable/disable permessage-deflate compression (RFC 7692)");
   cli.add_option("--limit-request-line", config.limits.max_request_line,
                  "Longest request line in bytes (414 above)")
       ->capture_default_str()

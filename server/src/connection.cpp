@@ -8,7 +8,9 @@
 #include <boost/asio/write.hpp>
 
 #include "asgi/protocol/status.hpp"
+#include "asgi/protocol/websocket_handshake.hpp"
 #include "asgi/server/http_exchange.hpp"
+#include "asgi/server/websocket_session.hpp"
 #include "asgi/server/logging.hpp"
 
 namespace asgi::server {
@@ -47,6 +49,11 @@ Connection::~Connection() { worker_.remove(this); }
 void Connection::begin_shutdown() {
   boost::system::error_code ec;
   if (idle_) socket_.cancel(ec);  // read_head sees the shutdown and closes quietly
+  if (websocket_) websocket_->shutdown();  // close 1012
+}
+
+Connection::Clock::duration Connection::send_timeout() const {
+  return to_clock(config().timeout_send);
 }
 
 void Connection::cancel() {
@@ -142,6 +149,23 @@ net::awaitable<Connection::HeadResult> Connection::read_head() {
 
 net::awaitable<bool> Connection::serve_request() {
   protocol::RequestHead& head = parser_.head();
+  if (config().ws != "none" && protocol::is_websocket_upgrade(head)) {
+    protocol::HandshakeCheck check = protocol::check_websocket_handshake(head);
+    if (check.error_status == 426) {
+      co_await reject(426, check.error_reason, "sec-websocket-version: 13\r\n");
+      co_return false;
+    }
+    if (check.error_status) {
+      co_await reject(check.error_status, check.error_reason);
+      co_return false;
+    }
+    bool served = co_await serve_websocket(head, std::move(check.subprotocols));
+    if (served) co_return false;  // the connection ends with its WebSocket
+  }
+  co_return co_await serve_http(head);
+}
+
+net::awaitable<bool> Connection::serve_http(protocol::RequestHead& head) {
   bool body_complete = !head.has_body();
   auto exchange = std::make_shared<HttpExchange>(shared_from_this(), head, body_complete);
   Scope scope = protocol::build_http_scope(head, info_, worker_.state());
@@ -156,8 +180,18 @@ net::awaitable<bool> Connection::serve_request() {
   co_return keep_alive && !shutting_down();
 }
 
+net::awaitable<bool> Connection::serve_websocket(const protocol::RequestHead& head,
+                                                 std::vector<std::string> subprotocols) {
+  Scope scope = protocol::build_websocket_scope(head, info_, worker_.state(), subprotocols);
+  websocket_ = std::make_shared<WebSocketSession>(shared_from_this(), head, std::move(subprotocols));
+  auto outcome = co_await websocket_->run(std::move(scope));
+  websocket_.reset();
+  co_return outcome == WebSocketSession::Outcome::served;
+}
+
 // A request that never reaches the app: one warning line, a short answer, then close.
-net::awaitable<void> Connection::reject(int status, const std::string& reason) {
+net::awaitable<void> Connection::reject(int status, const std::string& reason,
+                                        std::string_view extra_headers) {
   if (status == 408)
     log::error().info("Request header timeout from {}", client_label_);
   else
@@ -165,8 +199,8 @@ net::awaitable<void> Connection::reject(int status, const std::string& reason) {
                          status);
   std::string_view body = status == 400 ? std::string_view("Invalid HTTP request received.")
                                         : protocol::reason_phrase(status);
-  std::string response =
-      protocol::ResponseEncoder::error_response(status, body, worker_.response_defaults());
+  std::string response = protocol::ResponseEncoder::error_response(
+      status, body, worker_.response_defaults(), extra_headers);
   co_await write({response, {}, {}});
 }
 

@@ -58,18 +58,6 @@ net::awaitable<void> sleep_ms(long ms) {
   co_await timer.async_wait(net::use_awaitable);
 }
 
-/// Reads the request body to its end; returns its size. Stops early at http.disconnect.
-net::awaitable<std::size_t> read_whole_body(asgi::Receive receive) {
-  std::size_t total = 0;
-  for (;;) {
-    asgi::Event event = co_await receive();
-    auto* chunk = std::get_if<asgi::HttpRequest>(&event);
-    if (!chunk) co_return total;
-    total += chunk->body.size();
-    if (!chunk->more_body) co_return total;
-  }
-}
-
 /// A complete text/plain response with a content-length.
 net::awaitable<void> send_text(asgi::Send send, int status, std::string body) {
   asgi::Headers headers;

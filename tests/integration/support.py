@@ -19,7 +19,7 @@ import unittest
 HOST = "127.0.0.1"
 # Generous: the suite also runs against AddressSanitizer builds, which are several times slower.
 STARTUP_TIMEOUT = 20.0
-IO_TIMEOUT = 10.0
+IO_TIMEOUT = 5.0
 
 BANNER = re.compile(r"asgiserver running on http://127\.0\.0\.1:(\d+) \(Press CTRL\+C to quit\)")
 

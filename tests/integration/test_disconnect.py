@@ -15,12 +15,16 @@ class DisconnectTest(ServerTestCase):
     TESTING_BINARY = True
     HEALTH_REQUEST = request("GET", "/stream?chunks=1&delay_ms=0", [("Connection", "close")])
 
-    def send_then_close(self, data, pattern, hold=0.5):
+    def send_then_close(self, data, pattern, hold=0.5, body_bytes=None):
         """Sends `data`, checks `pattern` is NOT logged while the client stays connected for
-        `hold` seconds, closes, and returns the time until the line is logged."""
+        `hold` seconds, closes, and returns the time until the line is logged. With
+        `body_bytes`, also checks the app logged receiving the complete body before the close."""
         mark = self.server.stderr_mark()
         sock = self.connect()
         sock.sendall(data)
+        if body_bytes is not None:
+            line = self.server.wait_for_stderr(r"^testing: body ", 3, start=mark)
+            self.assertEqual(line, "testing: body complete (%d bytes)" % body_bytes)
         early = self.server.wait_for_stderr(pattern, hold, start=mark)
         self.assertIsNone(early, "logged before the client disconnected: %r" % early)
         closed = time.monotonic()
@@ -33,19 +37,21 @@ class DisconnectTest(ServerTestCase):
     def test_disconnect_after_body(self):
         """POST with a complete body: the app's second receive() waits, and returns
         http.disconnect only once the client closes."""
-        self.send_then_close(request("POST", "/wait-disconnect", body=b"payload"), GOT_DISCONNECT)
+        self.send_then_close(request("POST", "/wait-disconnect", body=b"payload"), GOT_DISCONNECT,
+                             body_bytes=7)
         self.assertServerHealthy()
 
     def test_disconnect_without_body(self):
         """GET (no body): the first receive() is the empty http.request; the next one waits for
         the client to leave and yields http.disconnect."""
-        self.send_then_close(request("GET", "/wait-disconnect"), GOT_DISCONNECT)
+        self.send_then_close(request("GET", "/wait-disconnect"), GOT_DISCONNECT, body_bytes=0)
         self.assertServerHealthy()
 
     def test_disconnect_with_chunked_body(self):
         """Same with a chunked body."""
         self.send_then_close(request("POST", "/wait-disconnect", [("Transfer-Encoding", "chunked")],
-                                     b"3\r\nabc\r\n0\r\n\r\n"), GOT_DISCONNECT)
+                                     b"3\r\nabc\r\n0\r\n\r\n"), GOT_DISCONNECT,
+                             body_bytes=3)
 
     def test_receive_after_response_is_disconnect(self):
         """After the app sent its complete response, receive() returns http.disconnect at once

@@ -59,8 +59,11 @@ class ResponseEncoder {
   /// Whether the connection can carry another request once this response is complete.
   bool keep_alive() const { return keep_alive_ && !failed_; }
 
-  /// Renders a complete error response with `connection: close` (400, 413, 500, ...).
-  static std::string error_response(int status, std::string_view body, const ResponseOptions& options);
+  /// Renders a complete error response with `connection: close` (400, 413, 500, ...);
+  /// `extra_headers` are pre-rendered "name: value\r\n" lines.
+  static std::string error_response(int status, std::string_view body,
+                                    const ResponseOptions& options,
+                                    std::string_view extra_headers = {});
 
  private:
   enum class State { awaiting_start, streaming, awaiting_trailers, complete };

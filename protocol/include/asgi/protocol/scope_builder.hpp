@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "asgi/protocol/request_head.hpp"
 #include "asgi/scope.hpp"
@@ -28,5 +29,11 @@ TargetParts split_target(std::string_view target);
 
 /// The scope for `head`; its headers are moved out of `head`.
 Scope build_http_scope(RequestHead& head, const ConnectionInfo& connection, const State& state);
+
+/// The websocket scope for a WebSocket handshake `head` (whose headers are copied, not moved:
+/// the handshake still needs them). `scheme` becomes ws/wss and the denial-response extension
+/// is advertised.
+Scope build_websocket_scope(const RequestHead& head, const ConnectionInfo& connection,
+                            const State& state, std::vector<std::string> subprotocols);
 
 }  // namespace asgi::protocol

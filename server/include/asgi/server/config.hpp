@@ -33,6 +33,13 @@ struct Config {
   Seconds timeout_lifespan_shutdown{30.0};
 
   protocol::RequestLimits limits;
+
+  std::string ws = "auto";  ///< auto | none (serve upgrade requests as plain HTTP)
+  std::size_t ws_max_size = 16u << 20;  ///< largest message; bigger -> close 1009
+  std::size_t ws_max_queue = 32;        ///< received messages buffered for the app
+  Seconds ws_ping_interval{20.0};       ///< 0 disables keepalive pings
+  Seconds ws_ping_timeout{20.0};        ///< no pong by then -> close 1011; 0 disables
+  bool ws_per_message_deflate = true;
 };
 
 }  // namespace asgi::server

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "asgi/protocol/request_parser.hpp"
 #include "asgi/protocol/response_encoder.hpp"
@@ -50,6 +51,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   boost::asio::awaitable<bool> write(protocol::WirePieces pieces);
   /// Appends `pieces` to the corked output, written with the next write or flush.
   void cork(protocol::WirePieces pieces);
+  /// A write that makes no progress for --timeout-send cancels the socket's operations.
+  void arm_send_deadline() { set_write_deadline(Clock::now() + send_timeout()); }
+  void clear_send_deadline() { set_write_deadline(Clock::time_point::max()); }
   /// True when unparsed bytes (a pipelined request) are already buffered.
   bool has_buffered_input() const { return !input_.empty(); }
 
@@ -58,7 +62,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   boost::asio::awaitable<HeadResult> read_head();
   boost::asio::awaitable<bool> serve_request();
-  boost::asio::awaitable<void> reject(int status, const std::string& reason);
+  boost::asio::awaitable<bool> serve_http(protocol::RequestHead& head);
+  /// False when the app declined the websocket scope (the request is then served as HTTP).
+  boost::asio::awaitable<bool> serve_websocket(const protocol::RequestHead& head,
+                                               std::vector<std::string> subprotocols);
+  boost::asio::awaitable<void> reject(int status, const std::string& reason,
+                                      std::string_view extra_headers = {});
+  Clock::duration send_timeout() const;
   boost::asio::awaitable<void> close_gracefully(bool linger);
   void schedule_flush();
 
@@ -76,6 +86,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string corked_;
   std::string in_flight_;
   bool idle_ = false;  ///< waiting for the first byte of a request
+  std::shared_ptr<class WebSocketSession> websocket_;  ///< set while serving a WebSocket
   boost::asio::cancellation_signal cancel_signal_;
   bool writing_ = false;
   bool flush_scheduled_ = false;

@@ -1,0 +1,46 @@
+#pragma once
+// One WebSocket connection as the app sees it (ASGI websocket scope): websocket.connect first,
+// then the handshake completes through Boost.Beast when the app accepts (or is denied over HTTP),
+// then messages both ways, close codes and keepalive pings. Beast stays inside the .cpp.
+
+#include <boost/asio/awaitable.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "asgi/app.hpp"
+#include "asgi/protocol/request_head.hpp"
+
+namespace asgi::server {
+
+class Connection;
+
+class WebSocketSession final : public detail::Channel,
+                               public std::enable_shared_from_this<WebSocketSession> {
+ public:
+  enum class Outcome {
+    served,    ///< the session ran; the connection is finished
+    declined,  ///< the app raised on the websocket scope without using it: serve as plain HTTP
+  };
+
+  WebSocketSession(std::shared_ptr<Connection> connection, protocol::RequestHead head,
+                   std::vector<std::string> subprotocols);
+  ~WebSocketSession() override;
+
+  /// Runs the app on `scope` and the socket until both are done.
+  boost::asio::awaitable<Outcome> run(Scope scope);
+  /// The server is shutting down: close with 1012 (service restart).
+  void shutdown();
+  /// Starts the close handshake with `code` (once); the app's websocket.disconnect carries it.
+  boost::asio::awaitable<void> close_connection(int code, std::string reason);
+
+  boost::asio::awaitable<Event> receive() override;
+  boost::asio::awaitable<void> send(Message message) override;
+
+  struct Impl;  // state shared with the session's reader and ping coroutines
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace asgi::server

@@ -1,0 +1,447 @@
+#include "asgi/server/websocket_session.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/buffered_read_stream.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/websocket/stream.hpp>
+#include <cstring>
+#include <deque>
+#include <optional>
+
+#include "asgi/errors.hpp"
+#include "asgi/protocol/http_date.hpp"
+#include "asgi/protocol/percent.hpp"
+#include "asgi/protocol/response_encoder.hpp"
+#include "asgi/protocol/scope_builder.hpp"
+#include "asgi/protocol/status.hpp"
+#include "asgi/protocol/websocket_cycle.hpp"
+#include "asgi/server/connection.hpp"
+#include "asgi/server/logging.hpp"
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using tcp = net::ip::tcp;
+
+// Bytes read together with the handshake (the first frame may share its TCP segment) are
+// preloaded into this stream's buffer before Beast reads from the socket.
+using PreloadedSocket = beast::buffered_read_stream<tcp::socket&, beast::flat_buffer>;
+
+namespace boost::beast {
+// Beast finds a next layer's teardown by argument-dependent lookup; delegate to the socket's.
+template <class TeardownHandler>
+void async_teardown(role_type role, PreloadedSocket& stream, TeardownHandler&& handler) {
+  websocket::async_teardown(role, stream.next_layer(), std::forward<TeardownHandler>(handler));
+}
+inline void teardown(role_type role, PreloadedSocket& stream, error_code& ec) {
+  websocket::teardown(role, stream.next_layer(), ec);
+}
+}  // namespace boost::beast
+
+namespace asgi::server {
+
+namespace {
+
+using Clock = net::steady_timer::clock_type;
+constexpr auto close_grace = std::chrono::seconds(5);  // for the client's close reply
+constexpr std::size_t max_queued_bytes = 1u << 20;     // reading pauses above this, too
+
+template <class Duration>
+Clock::duration to_clock(Duration d) {
+  return std::chrono::duration_cast<Clock::duration>(d);
+}
+
+// The close code the app is told about, for an error that ended the read loop (hardening §7).
+int close_code_for(const beast::error_code& ec) {
+  if (ec == websocket::error::message_too_big) return 1009;
+  if (ec == websocket::error::bad_frame_payload || ec == websocket::error::bad_close_payload)
+    return 1007;
+  if (ec == websocket::condition::protocol_violation) return 1002;
+  return 1006;  // the connection dropped without a close frame
+}
+
+// Waits on a timer used as a condition variable (woken by cancel()).
+net::awaitable<void> wait_on(net::steady_timer& timer) {
+  co_await timer.async_wait(net::as_tuple(net::use_awaitable));
+}
+
+}  // namespace
+
+struct WebSocketSession::Impl {
+  Impl(std::shared_ptr<Connection> c, protocol::RequestHead h, std::vector<std::string> offered)
+      : connection(std::move(c)),
+        head(std::move(h)),
+        cycle(offered),
+        receive_wakeup(connection->socket().get_executor(), Clock::time_point::max()),
+        reader_wakeup(connection->socket().get_executor(), Clock::time_point::max()),
+        write_idle(connection->socket().get_executor(), Clock::time_point::max()),
+        done_wakeup(connection->socket().get_executor()),
+        ping_timer(connection->socket().get_executor()) {}
+
+  std::shared_ptr<Connection> connection;
+  protocol::RequestHead head;
+  protocol::WebSocketCycle cycle;
+  std::optional<websocket::stream<PreloadedSocket>> ws;
+  std::optional<protocol::ResponseEncoder> denial;  // websocket.http.response
+
+  // receive side
+  bool touched = false;  // the app called receive() or send()
+  bool connect_delivered = false;
+  bool disconnect_delivered = false;
+  std::deque<Event> queue;
+  std::size_t queued_bytes = 0;
+  bool closed = false;   // no more frames will arrive
+  bool closing = false;  // we started the close handshake
+  int close_code = 1006;
+  std::string close_reason;
+  bool reader_running = false;
+  net::steady_timer receive_wakeup;  // the app waits for messages
+  net::steady_timer reader_wakeup;   // the reader waits for queue space
+  // send side
+  bool writing = false;
+  net::steady_timer write_idle;
+  net::steady_timer done_wakeup;
+  net::steady_timer ping_timer;
+  Clock::time_point last_pong = Clock::now();
+
+  const Config& config() const { return connection->config(); }
+
+  std::string log_target() const {
+    auto parts = protocol::split_target(head.target);
+    std::string target = protocol::quote_for_log(protocol::percent_decode_utf8(parts.path));
+    if (!parts.query.empty()) target += "?" + protocol::quote_for_log(parts.query, false);
+    return target;
+  }
+  void log_access(std::string_view outcome) const {
+    if (spdlog::logger* access = log::access())
+      access->info("{} - \"WebSocket {}\" {}", connection->client_label(), log_target(), outcome);
+  }
+
+  net::awaitable<void> lock_writes() {
+    while (writing) co_await wait_on(write_idle);
+    writing = true;
+  }
+  void unlock_writes() {
+    writing = false;
+    write_idle.cancel();
+  }
+
+  void end(int code, std::string reason) {
+    if (!closed && !closing) {
+      close_code = code;
+      close_reason = std::move(reason);
+    }
+    closed = true;
+    cycle.on_closed();
+    receive_wakeup.cancel();
+    reader_wakeup.cancel();
+    ping_timer.cancel();
+  }
+};
+
+WebSocketSession::WebSocketSession(std::shared_ptr<Connection> connection,
+                                   protocol::RequestHead head, std::vector<std::string> subprotocols)
+    : impl_(std::make_unique<Impl>(std::move(connection), std::move(head), std::move(subprotocols))) {}
+
+WebSocketSession::~WebSocketSession() = default;
+
+// ---- receive -------------------------------------------------------------------------------------
+
+net::awaitable<Event> WebSocketSession::receive() {
+  Impl& s = *impl_;
+  s.touched = true;
+  if (!s.connect_delivered) {
+    s.connect_delivered = true;
+    co_return WebSocketConnect{};
+  }
+  while (s.queue.empty() && !s.closed) co_await wait_on(s.receive_wakeup);
+  if (!s.queue.empty()) {
+    Event event = std::move(s.queue.front());
+    s.queue.pop_front();
+    auto& message = std::get<WebSocketReceive>(event);
+    s.queued_bytes -= message.bytes ? message.bytes->size() : message.text->size();
+    s.reader_wakeup.cancel();  // room again
+    co_return event;
+  }
+  if (s.disconnect_delivered) throw ClientDisconnected();  // websocket.disconnect comes once
+  s.disconnect_delivered = true;
+  co_return WebSocketDisconnect(s.close_code, s.close_reason);
+}
+
+// ---- send ----------------------------------------------------------------------------------------
+
+namespace {
+
+net::awaitable<void> read_loop(std::shared_ptr<WebSocketSession> keep_alive, WebSocketSession::Impl& s);
+net::awaitable<void> ping_loop(std::shared_ptr<WebSocketSession> keep_alive, WebSocketSession::Impl& s);
+
+// Completes the handshake: Beast validates it again and writes the 101 with the negotiated
+// permessage-deflate, our default headers, the chosen subprotocol and the app's headers.
+net::awaitable<bool> accept(WebSocketSession::Impl& s, const WebSocketAccept& message) {
+  const Config& config = s.config();
+  s.ws.emplace(s.connection->socket());
+  ReadBuffer& input = s.connection->input();
+  if (!input.empty()) {
+    auto space = s.ws->next_layer().buffer().prepare(input.size());
+    std::memcpy(space.data(), input.data().data(), input.size());
+    s.ws->next_layer().buffer().commit(input.size());
+    input.consume(input.size());
+  }
+  websocket::stream<PreloadedSocket>& ws = *s.ws;
+  ws.read_message_max(config.ws_max_size);
+  ws.auto_fragment(false);
+  websocket::permessage_deflate deflate;
+  deflate.server_enable = config.ws_per_message_deflate;
+  // Smaller windows than zlib's defaults keep a compressed connection near 40 KiB instead of
+  // 256 KiB (the trade Uvicorn's websockets backend makes too).
+  deflate.server_max_window_bits = 12;
+  deflate.client_max_window_bits = 12;
+  deflate.memLevel = 5;
+  ws.set_option(deflate);
+  ws.set_option(websocket::stream_base::timeout{std::chrono::seconds(30),
+                                                websocket::stream_base::none(), false});
+  std::vector<std::pair<std::string, std::string>> extra;
+  for (auto [name, value] : message.headers) extra.emplace_back(name, value);
+  ws.set_option(websocket::stream_base::decorator(
+      [&config, subprotocol = message.subprotocol, extra](websocket::response_type& response) {
+        response.erase(beast::http::field::server);
+        if (config.date_header) response.set(beast::http::field::date, protocol::cached_http_date());
+        if (config.server_header) response.set(beast::http::field::server, "asgiserver");
+        if (subprotocol) response.set(beast::http::field::sec_websocket_protocol, *subprotocol);
+        for (const auto& [name, value] : extra) response.insert(name, value);
+      }));
+  ws.control_callback([&s](websocket::frame_type kind, beast::string_view) {
+    if (kind == websocket::frame_type::pong) s.last_pong = Clock::now();
+  });
+
+  beast::http::request<beast::http::empty_body> request;
+  request.method_string(s.head.method);
+  request.target(s.head.target);
+  request.version(s.head.http_major * 10 + s.head.http_minor);
+  for (auto [name, value] : s.head.headers) request.insert(name, value);
+  co_await s.lock_writes();
+  auto [ec] = co_await ws.async_accept(request, net::as_tuple(net::use_awaitable));
+  s.unlock_writes();
+  if (ec) {
+    s.end(1006, "");
+    co_return false;
+  }
+  s.log_access("[accepted]");
+  co_return true;
+}
+
+}  // namespace
+
+net::awaitable<void> WebSocketSession::send(Message message) {
+  Impl& s = *impl_;
+  s.touched = true;
+  if (s.closed && !s.closing && s.cycle.state() != protocol::WebSocketCycle::State::handshake)
+    throw ClientDisconnected();
+  switch (s.cycle.on_send(message)) {
+    case protocol::WebSocketCycle::Action::accept: {
+      bool accepted = co_await accept(s, std::get<WebSocketAccept>(message));
+      if (!accepted) throw ClientDisconnected();
+      s.reader_running = true;
+      net::co_spawn(s.connection->socket().get_executor(), read_loop(shared_from_this(), s),
+                    log::LogEscapedException{"websocket reader"});
+      if (s.config().ws_ping_interval.count() > 0)
+        net::co_spawn(s.connection->socket().get_executor(), ping_loop(shared_from_this(), s),
+                      log::LogEscapedException{"websocket ping"});
+      break;
+    }
+    case protocol::WebSocketCycle::Action::send: {
+      auto& payload = std::get<WebSocketSend>(message);
+      bool text = payload.text.has_value();
+      const std::string& data = text ? *payload.text : *payload.bytes;
+      co_await s.lock_writes();
+      s.ws->text(text);
+      s.connection->arm_send_deadline();
+      auto [ec, written] = co_await s.ws->async_write(net::buffer(data), net::as_tuple(net::use_awaitable));
+      (void)written;
+      s.connection->clear_send_deadline();
+      s.unlock_writes();
+      if (ec) {
+        s.end(1006, "");
+        throw ClientDisconnected();
+      }
+      break;
+    }
+    case protocol::WebSocketCycle::Action::close: {
+      auto& close = std::get<WebSocketClose>(message);
+      co_await close_connection(close.code, close.reason);
+      break;
+    }
+    case protocol::WebSocketCycle::Action::deny_with_403: {
+      s.log_access("403");
+      std::string response = protocol::ResponseEncoder::error_response(
+          403, "", s.connection->worker().response_defaults());
+      co_await s.connection->write({response, {}, {}});
+      s.end(1006, "");
+      break;
+    }
+    case protocol::WebSocketCycle::Action::deny_start: {
+      auto& start = std::get<WebSocketHttpResponseStart>(message);
+      protocol::ResponseOptions options = s.connection->worker().response_defaults();
+      options.request_keep_alive = false;  // the connection ends with the denial
+      s.denial.emplace(options);
+      s.denial->start(HttpResponseStart(start.status, start.headers));
+      s.log_access(std::to_string(start.status));
+      break;
+    }
+    case protocol::WebSocketCycle::Action::deny_body:
+    case protocol::WebSocketCycle::Action::deny_end: {
+      auto& body = std::get<WebSocketHttpResponseBody>(message);
+      HttpResponseBody chunk(body.body, body.more_body);
+      bool written = co_await s.connection->write(s.denial->body(chunk));
+      if (!body.more_body || !written) s.end(1006, "");
+      if (!written) throw ClientDisconnected();
+      break;
+    }
+  }
+}
+
+// Starts (or joins) the close handshake with `code`; the app's disconnect event carries it.
+net::awaitable<void> WebSocketSession::close_connection(int code, std::string reason) {
+  Impl& s = *impl_;
+  if (s.closed || s.closing || !s.ws) co_return;
+  s.closing = true;
+  s.close_code = code;
+  s.close_reason = reason;
+  s.cycle.on_closed();
+  co_await s.lock_writes();
+  auto [ec] = co_await s.ws->async_close(websocket::close_reason(static_cast<websocket::close_code>(code), reason),
+                                         net::as_tuple(net::use_awaitable));
+  s.unlock_writes();
+  (void)ec;  // the read loop learns the outcome and ends the session
+}
+
+void WebSocketSession::shutdown() {
+  Impl& s = *impl_;
+  if (!s.ws || s.closed || s.closing) return;
+  net::co_spawn(s.connection->socket().get_executor(), close_connection(1012, ""),
+                log::LogEscapedException{"websocket shutdown"});
+}
+
+namespace {
+
+net::awaitable<void> read_loop(std::shared_ptr<WebSocketSession> keep_alive, WebSocketSession::Impl& s) {
+  beast::flat_buffer buffer;
+  const std::size_t max_queue = s.config().ws_max_queue;
+  for (;;) {
+    auto [ec, n] = co_await s.ws->async_read(buffer, net::as_tuple(net::use_awaitable));
+    if (ec) {
+      if (ec == websocket::error::closed) {
+        auto reason = s.ws->reason();
+        s.end(reason.code == websocket::close_code::none ? 1005 : static_cast<int>(reason.code),
+              std::string(reason.reason.data(), reason.reason.size()));
+      } else {
+        s.end(close_code_for(ec), "");
+      }
+      break;
+    }
+    std::string payload(static_cast<const char*>(buffer.data().data()), n);
+    buffer.consume(n);
+    s.queued_bytes += payload.size();
+    if (s.ws->got_text())
+      s.queue.emplace_back(WebSocketReceive(std::nullopt, std::move(payload)));
+    else
+      s.queue.emplace_back(WebSocketReceive(std::move(payload), std::nullopt));
+    s.receive_wakeup.cancel();
+    // Backpressure: stop reading while the app has not taken what arrived.
+    while (!s.closed && (s.queue.size() >= max_queue || s.queued_bytes >= max_queued_bytes))
+      co_await wait_on(s.reader_wakeup);
+    if (buffer.capacity() > 64 * 1024) buffer = beast::flat_buffer();  // idle sockets stay small
+  }
+  s.reader_running = false;
+  s.done_wakeup.cancel();
+  (void)keep_alive;
+}
+
+// Keepalive (Uvicorn's semantics): a ping every interval; no pong within the timeout -> 1011.
+net::awaitable<void> ping_loop(std::shared_ptr<WebSocketSession> session, WebSocketSession::Impl& s) {
+  const Config& config = s.config();
+  std::uint32_t sequence = 0;
+  while (!s.closed && !s.closing) {
+    s.ping_timer.expires_after(to_clock(config.ws_ping_interval));
+    co_await wait_on(s.ping_timer);
+    if (s.closed || s.closing) break;
+    Clock::time_point sent = Clock::now();
+    std::string payload = std::to_string(++sequence);
+    co_await s.lock_writes();
+    auto [ec] = co_await s.ws->async_ping(websocket::ping_data(payload.c_str()),
+                                          net::as_tuple(net::use_awaitable));
+    s.unlock_writes();
+    if (ec || config.ws_ping_timeout.count() <= 0) continue;
+    s.ping_timer.expires_after(to_clock(config.ws_ping_timeout));
+    co_await wait_on(s.ping_timer);
+    if (s.closed || s.closing) break;
+    if (s.last_pong < sent) {
+      log::error().info("WebSocket {} closed: keepalive ping timeout", s.connection->client_label());
+      co_await session->close_connection(1011, "keepalive ping timeout");
+      break;
+    }
+  }
+}
+
+}  // namespace
+
+// ---- the session ---------------------------------------------------------------------------------
+
+net::awaitable<WebSocketSession::Outcome> WebSocketSession::run(Scope scope) {
+  Impl& s = *impl_;
+  auto self = shared_from_this();
+  std::exception_ptr error;
+  try {
+    co_await s.connection->worker().app()(std::move(scope), Receive(self), Send(self));
+  } catch (const ClientDisconnected&) {
+  } catch (...) {
+    error = std::current_exception();
+  }
+  co_await net::this_coro::reset_cancellation_state();
+
+  using State = protocol::WebSocketCycle::State;
+  if (error && !s.touched) co_return Outcome::declined;  // an HTTP-only app: serve as HTTP
+  if (error) {
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      log::error().error("Exception in ASGI application while serving \"WebSocket {}\": {}",
+                         s.log_target(), e.what());
+    } catch (...) {
+      log::error().error("Exception in ASGI application while serving \"WebSocket {}\"",
+                         s.log_target());
+    }
+  }
+  if (s.cycle.state() == State::handshake && !s.closed) {
+    // Neither accepted nor denied: 500 if the app failed, otherwise ASGI's 403.
+    if (!error) log::error().error("ASGI callable returned without completing handshake.");
+    int status = error ? 500 : 403;
+    s.log_access(std::to_string(status));
+    std::string response = protocol::ResponseEncoder::error_response(
+        status, status == 500 ? "Internal Server Error" : "",
+        s.connection->worker().response_defaults());
+    co_await s.connection->write({response, {}, {}});
+  } else if (s.ws && !s.closed && !s.closing) {
+    co_await close_connection(error ? 1011 : 1000, "");  // never just drop the socket
+  }
+  // Let the read loop see the client's close reply, but not forever.
+  auto deadline = Clock::now() + close_grace;
+  while (s.reader_running && Clock::now() < deadline) {
+    s.done_wakeup.expires_at(deadline);
+    co_await wait_on(s.done_wakeup);
+  }
+  s.ping_timer.cancel();
+  if (s.reader_running) {
+    boost::system::error_code ignored;
+    s.connection->socket().close(ignored);
+  }
+  co_return Outcome::served;
+}
+
+}  // namespace asgi::server
