@@ -236,6 +236,7 @@ RequestParser::Result RequestParser::feed(std::string_view input, std::string* b
     std::size_t used = stop ? static_cast<std::size_t>(stop - slice.data()) : 0;
     if (err == HPE_PAUSED) {
       paused_ = true;
+      if (message_complete_) message_started_ = false;  // no byte of the next message yet
       return {message_complete_ ? Status::complete : Status::head, offset + used};
     }
     if (err == HPE_PAUSED_UPGRADE) {
@@ -244,6 +245,7 @@ RequestParser::Result RequestParser::feed(std::string_view input, std::string* b
       llhttp_resume_after_upgrade(parser_.get());
       if (message_complete_) {
         paused_ = true;
+        message_started_ = false;
         return {Status::complete, offset + used};
       }
       offset += used;

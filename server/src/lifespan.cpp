@@ -99,7 +99,10 @@ net::awaitable<bool> Lifespan::startup() {
 
   Channel& channel = *channel_;
   bool answered = co_await channel.wait(
-      [&] { return channel.finished() || channel.cycle().phase() != Phase::startup_sent; },
+      [&] {
+        Phase phase = channel.cycle().phase();
+        return channel.finished() || phase == Phase::started || phase == Phase::startup_failed;
+      },
       config_.timeout_lifespan_startup);
   Phase phase = channel.cycle().phase();
   if (phase == Phase::started) {

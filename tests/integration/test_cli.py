@@ -125,16 +125,19 @@ class CliServeTest(unittest.TestCase):
             r.send(request("GET", "/"))
             self.assertEqual(r.read_response().body, b"Hello, world!")
 
-    def check_signal(self, signum):
+    def check_signal(self, signum, idle_connection=False):
         server = self.start()
-        # An idle keep-alive connection must not hold up the shutdown.
-        idle = Reader(server.connect())
-        self.addCleanup(idle.sock.close)
-        idle.send(request("GET", "/"))
-        self.assertEqual(idle.read_response().status, 200)
+        if idle_connection:
+            idle = Reader(server.connect())
+            self.addCleanup(idle.sock.close)
+            idle.send(request("GET", "/"))
+            self.assertEqual(idle.read_response().status, 200)
         started = time.monotonic()
         server.signal(signum)
-        status = server.wait(10)
+        try:
+            status = server.wait(10)
+        except subprocess.TimeoutExpired:
+            self.fail("server still running 10 s after the signal; stderr:\n" + server.stderr_text())
         self.assertEqual(status, 0, server.stderr_text())
         self.assertLess(time.monotonic() - started, 5)
         err = server.stderr_lines()
@@ -148,6 +151,11 @@ class CliServeTest(unittest.TestCase):
     def test_sigterm_shuts_down_cleanly(self):
         """SIGTERM: the same."""
         self.check_signal(signal.SIGTERM)
+
+    def test_idle_keep_alive_connection_does_not_delay_shutdown(self):
+        """An idle keep-alive connection (after a complete response) is closed at once on
+        SIGINT, so the server still exits within 5 s."""
+        self.check_signal(signal.SIGINT, idle_connection=True)
 
     def test_several_workers(self):
         """--workers 3: 30 connections spread over the workers are all served."""

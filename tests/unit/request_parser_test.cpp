@@ -249,4 +249,7 @@ TEST(RequestParser, MessageStartedOnlyAfterFirstByte) {
   EXPECT_FALSE(parser.message_started());
   parser.feed("GE");
   EXPECT_TRUE(parser.message_started());
+  parser.feed("T / HTTP/1.1\r\nHost: a\r\n\r\n");
+  EXPECT_FALSE(parser.message_started()) << "an idle keep-alive connection is not mid-request";
+  EXPECT_TRUE(parser.head_complete());
 }

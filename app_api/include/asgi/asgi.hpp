@@ -3,6 +3,7 @@
 
 #include "asgi/app.hpp"
 #include "asgi/blocking.hpp"
+#include "asgi/broadcast.hpp"
 #include "asgi/errors.hpp"
 #include "asgi/events.hpp"
 #include "asgi/headers.hpp"
