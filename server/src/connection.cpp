@@ -21,6 +21,7 @@ using tcp = net::ip::tcp;
 namespace {
 
 constexpr std::size_t read_chunk = 16 * 1024;
+constexpr std::size_t idle_read_chunk = 2 * 1024;
 constexpr auto linger_time = std::chrono::seconds(2);  // hardening.md §1: let the client read
 
 Address to_address(const tcp::endpoint& endpoint) {
@@ -112,8 +113,6 @@ net::awaitable<Connection::HeadResult> Connection::read_head() {
       bool written = co_await write({});
       if (!written) co_return HeadResult::closed;
     }
-    input_.release_if_empty();
-
     bool started = parser_.message_started();
     // Shutting down: a connection with no request under way closes now (bytes already in the
     // kernel buffer are a request the client sent before we stopped: serve it).
@@ -122,20 +121,14 @@ net::awaitable<Connection::HeadResult> Connection::read_head() {
       header_deadline = Clock::now() + to_clock(config().timeout_request_header);
     set_read_deadline(started ? header_deadline
                               : Clock::now() + to_clock(config().timeout_keep_alive));
-    if (!started) {
-      // Wait for readability first, so an idle connection holds no read buffer.
-      idle_ = true;
-      auto [ec] = co_await socket_.async_wait(tcp::socket::wait_read, net::as_tuple(net::use_awaitable));
-      idle_ = false;
-      bool request_waiting = socket_.available(no_error) > 0;
-      if (!request_waiting && (ec || shutting_down())) {
-        set_read_deadline(Clock::time_point::max());
-        co_return HeadResult::closed;  // keep-alive timeout or a closed socket: close quietly
-      }
-    }
-    auto [ec, n] = co_await socket_.async_read_some(input_.prepare(read_chunk),
+    // An idle connection keeps only a small buffer: a request head rarely needs more.
+    if (!started && input_.capacity() > idle_read_chunk) input_.release_if_empty();
+    idle_ = !started;
+    auto [ec, n] = co_await socket_.async_read_some(input_.prepare(started ? read_chunk : idle_read_chunk),
                                                      net::as_tuple(net::use_awaitable));
+    idle_ = false;
     set_read_deadline(Clock::time_point::max());
+    if (n == 0 && !started && shutting_down()) co_return HeadResult::closed;
     if (ec || n == 0) {
       if (read_timed_out_ && parser_.message_started()) {
         co_await reject(408, "Request header timeout");

@@ -58,6 +58,10 @@ net::awaitable<Event> HttpExchange::receive() {
   if (client_gone_ || request_error_status_ || encoder_.complete() || app_finished_)
     co_return HttpDisconnect{};
   if (!body_complete_) co_return co_await read_body();
+  if (!body_delivered_) {  // a request without a body still gets one (empty) http.request
+    body_delivered_ = true;
+    co_return HttpRequest();
+  }
   co_await wait_until_done();
   co_return HttpDisconnect{};
 }
@@ -105,6 +109,7 @@ net::awaitable<Event> HttpExchange::read_body() {
       co_return HttpDisconnect{};
     }
   }
+  body_delivered_ = body_complete_;
   co_return HttpRequest{std::move(body), !body_complete_};
 }
 

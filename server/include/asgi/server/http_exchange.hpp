@@ -49,6 +49,7 @@ class HttpExchange final : public detail::Channel {
   protocol::ResponseEncoder encoder_;
 
   bool body_complete_;
+  bool body_delivered_ = false;  ///< the http.request with more_body=false went to the app
   bool continue_sent_ = false;
   bool receiving_ = false;
   bool client_gone_ = false;

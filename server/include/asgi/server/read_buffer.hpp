@@ -15,6 +15,7 @@ class ReadBuffer {
   std::string_view data() const { return {storage_.get() + begin_, end_ - begin_}; }
   std::size_t size() const { return end_ - begin_; }
   bool empty() const { return begin_ == end_; }
+  std::size_t capacity() const { return capacity_; }
 
   /// Space for at least `n` more bytes at the end.
   boost::asio::mutable_buffer prepare(std::size_t n) {
