@@ -24,11 +24,15 @@ std::string_view type_of(const Message& message) {
 namespace {
 
 // ---- to dict -------------------------------------------------------------------------------
-Dict fields_of(const HttpRequest& e) { return {{"body", Bytes{e.body}}, {"more_body", e.more_body}}; }
+Dict fields_of(const HttpRequest& e) {
+  return {{"body", Bytes{e.body}}, {"more_body", e.more_body}};
+}
 Dict fields_of(const HttpResponseStart& m) {
   return {{"status", m.status}, {"headers", headers_to_value(m.headers)}, {"trailers", m.trailers}};
 }
-Dict fields_of(const HttpResponseBody& m) { return {{"body", Bytes{m.body}}, {"more_body", m.more_body}}; }
+Dict fields_of(const HttpResponseBody& m) {
+  return {{"body", Bytes{m.body}}, {"more_body", m.more_body}};
+}
 Dict fields_of(const HttpResponseTrailers& m) {
   return {{"headers", headers_to_value(m.headers)}, {"more_trailers", m.more_trailers}};
 }
@@ -37,14 +41,14 @@ Dict fields_of(const WebSocketAccept& m) {
           {"headers", headers_to_value(m.headers)}};
 }
 template <class T>
-  requires(std::is_same_v<T, WebSocketReceive> || std::is_same_v<T, WebSocketSend>)
-Dict fields_of(const T& m) {
+requires(std::is_same_v<T, WebSocketReceive> || std::is_same_v<T, WebSocketSend>) Dict
+    fields_of(const T& m) {
   return {{"bytes", m.bytes ? Value(Bytes{*m.bytes}) : Value()},
           {"text", m.text ? Value(*m.text) : Value()}};
 }
 template <class T>
-  requires(std::is_same_v<T, WebSocketDisconnect> || std::is_same_v<T, WebSocketClose>)
-Dict fields_of(const T& m) {
+requires(std::is_same_v<T, WebSocketDisconnect> || std::is_same_v<T, WebSocketClose>) Dict
+    fields_of(const T& m) {
   return {{"code", m.code}, {"reason", m.reason}};
 }
 Dict fields_of(const WebSocketHttpResponseStart& m) {
@@ -54,8 +58,8 @@ Dict fields_of(const WebSocketHttpResponseBody& m) {
   return {{"body", Bytes{m.body}}, {"more_body", m.more_body}};
 }
 template <class T>
-  requires(std::is_same_v<T, LifespanStartupFailed> || std::is_same_v<T, LifespanShutdownFailed>)
-Dict fields_of(const T& m) {
+requires(std::is_same_v<T, LifespanStartupFailed> || std::is_same_v<T, LifespanShutdownFailed>) Dict
+    fields_of(const T& m) {
   return {{"message", m.message}};
 }
 template <class T>
@@ -116,11 +120,15 @@ using Parser = std::function<Variant(const Value&)>;
 const std::unordered_map<std::string_view, Parser<Event>>& event_parsers() {
   static const std::unordered_map<std::string_view, Parser<Event>> parsers{
       {HttpRequest::type,
-       [](const Value& v) { return HttpRequest{bytes_key(v, "body"), bool_key(v, "more_body")}; }},
+       [](const Value& v) {
+         return HttpRequest{bytes_key(v, "body"), bool_key(v, "more_body")};
+       }},
       {HttpDisconnect::type, [](const Value&) { return HttpDisconnect{}; }},
       {WebSocketConnect::type, [](const Value&) { return WebSocketConnect{}; }},
       {WebSocketReceive::type,
-       [](const Value& v) { return WebSocketReceive{opt_bytes(v, "bytes"), opt_str(v, "text")}; }},
+       [](const Value& v) {
+         return WebSocketReceive{opt_bytes(v, "bytes"), opt_str(v, "text")};
+       }},
       {WebSocketDisconnect::type,
        [](const Value& v) {
          return WebSocketDisconnect{int_key(v, "code", 1005), str_key(v, "reason")};
@@ -152,9 +160,13 @@ const std::unordered_map<std::string_view, Parser<Message>>& message_parsers() {
          return WebSocketAccept{opt_str(v, "subprotocol"), headers_key(v, "headers")};
        }},
       {WebSocketSend::type,
-       [](const Value& v) { return WebSocketSend{opt_bytes(v, "bytes"), opt_str(v, "text")}; }},
+       [](const Value& v) {
+         return WebSocketSend{opt_bytes(v, "bytes"), opt_str(v, "text")};
+       }},
       {WebSocketClose::type,
-       [](const Value& v) { return WebSocketClose{int_key(v, "code", 1000), str_key(v, "reason")}; }},
+       [](const Value& v) {
+         return WebSocketClose{int_key(v, "code", 1000), str_key(v, "reason")};
+       }},
       {WebSocketHttpResponseStart::type,
        [](const Value& v) {
          return WebSocketHttpResponseStart{int_key(v, "status", std::nullopt),
@@ -188,10 +200,18 @@ Variant parse(const Value& value,
 
 }  // namespace
 
-Value to_value(const Event& event) { return variant_to_value(event); }
-Value to_value(const Message& message) { return variant_to_value(message); }
-Event event_from_value(const Value& value) { return parse(value, event_parsers(), "event"); }
-Message message_from_value(const Value& value) { return parse(value, message_parsers(), "message"); }
+Value to_value(const Event& event) {
+  return variant_to_value(event);
+}
+Value to_value(const Message& message) {
+  return variant_to_value(message);
+}
+Event event_from_value(const Value& value) {
+  return parse(value, event_parsers(), "event");
+}
+Message message_from_value(const Value& value) {
+  return parse(value, message_parsers(), "message");
+}
 
 boost::asio::awaitable<void> Send::operator()(const Value& message) const {
   return channel_->send(message_from_value(message));

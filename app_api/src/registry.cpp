@@ -13,7 +13,9 @@ std::map<std::string, App, std::less<>>& apps() {
 }
 }  // namespace
 
-void register_app(std::string name, App app) { apps().insert_or_assign(std::move(name), std::move(app)); }
+void register_app(std::string name, App app) {
+  apps().insert_or_assign(std::move(name), std::move(app));
+}
 
 const App* find_app(std::string_view name) {
   auto it = apps().find(name);

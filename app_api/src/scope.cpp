@@ -77,10 +77,11 @@ Scope Scope::from_value(const Value& value) {
   Scope s;
   s.type = required_key(value, "type").as<std::string>("type");
   if (const Value* a = optional_key(value, "asgi")) {
-    s.asgi.version = a->find("version") ? a->find("version")->as<std::string>("asgi.version") : "2.0";
+    s.asgi.version =
+        a->find("version") ? a->find("version")->as<std::string>("asgi.version") : "2.0";
     const Value* sv = a->find("spec_version");
-    s.asgi.spec_version = sv ? sv->as<std::string>("asgi.spec_version")
-                             : (s.type == "lifespan" ? "1.0" : "2.0");
+    s.asgi.spec_version =
+        sv ? sv->as<std::string>("asgi.spec_version") : (s.type == "lifespan" ? "1.0" : "2.0");
   }
   if (s.type == "lifespan") return s;
   const Value* hv = optional_key(value, "http_version");
@@ -89,10 +90,12 @@ Scope Scope::from_value(const Value& value) {
   const Value* scheme = optional_key(value, "scheme");
   s.scheme = scheme ? scheme->as<std::string>("scheme") : (s.type == "http" ? "http" : "ws");
   s.path = required_key(value, "path").as<std::string>("path");
-  if (const Value* raw = optional_key(value, "raw_path")) s.raw_path = raw->as<Bytes>("raw_path").data;
+  if (const Value* raw = optional_key(value, "raw_path"))
+    s.raw_path = raw->as<Bytes>("raw_path").data;
   if (const Value* q = optional_key(value, "query_string"))
     s.query_string = q->as<Bytes>("query_string").data;
-  if (const Value* r = optional_key(value, "root_path")) s.root_path = r->as<std::string>("root_path");
+  if (const Value* r = optional_key(value, "root_path"))
+    s.root_path = r->as<std::string>("root_path");
   s.headers = detail::headers_from_value(required_key(value, "headers"), "headers");
   s.client = address_from_value(optional_key(value, "client"), "client");
   s.server = address_from_value(optional_key(value, "server"), "server");
@@ -101,7 +104,8 @@ Scope Scope::from_value(const Value& value) {
       s.subprotocols.push_back(item.as<std::string>("subprotocols"));
   if (const Value* e = optional_key(value, "extensions")) s.extensions = e->as<Dict>("extensions");
   if (const Value* st = optional_key(value, "state"))
-    for (const auto& [key, item] : st->as<Dict>("state")) s.state.set(key, std::make_shared<Value>(item));
+    for (const auto& [key, item] : st->as<Dict>("state"))
+      s.state.set(key, std::make_shared<Value>(item));
   return s;
 }
 

@@ -7,9 +7,13 @@
 //   GET  /crabs/{id}    one crab, or 404
 //   GET  /slow?seconds=S     waits S seconds (default 1, at most 30) without blocking the loop
 //   GET  /compute?digits=N   N digits of pi (default 1000, at most 20000) on the thread pool
+//   GET  /tank          the live crab tank (HTML); its script opens the WebSocket below
+//   WS   /ws/tank       tank states 10 times a second; send {"type":"drop","x":..,"y":..} to feed
 //
 // Unknown paths get 404, a known path with the wrong method 405 with an `allow` header. HEAD is
 // accepted wherever GET is: the server sends the headers and drops the body, as Uvicorn does.
+// A WebSocket to any other path is declined: the app raises before touching the connection, and
+// the server then serves the request as plain HTTP (so it gets the 404 a GET there would get).
 
 #include <stdexcept>
 #include <string>
@@ -32,7 +36,7 @@ namespace apps::crab {
 
 namespace {
 
-enum class Route { home, crab_list, crab_item, slow, compute, not_found };
+enum class Route { home, crab_list, crab_item, slow, compute, tank, not_found };
 
 Route match(std::string_view path) {
   if (path == "/") return Route::home;
@@ -40,6 +44,7 @@ Route match(std::string_view path) {
   if (path.starts_with("/crabs/")) return Route::crab_item;
   if (path == "/slow") return Route::slow;
   if (path == "/compute") return Route::compute;
+  if (path == "/tank") return Route::tank;
   return Route::not_found;
 }
 
@@ -103,6 +108,10 @@ boost::asio::awaitable<void> http(asgi::Scope scope, asgi::Receive receive, asgi
       if (!get) break;
       co_await compute(scope.query_string, send);
       co_return;
+    case Route::tank:
+      if (!get) break;
+      co_await send_html(send, std::string(tank_page()));
+      co_return;
     case Route::not_found:
       co_await send_error(send, 404, "Not Found");
       co_return;
@@ -111,12 +120,24 @@ boost::asio::awaitable<void> http(asgi::Scope scope, asgi::Receive receive, asgi
   co_await method_not_allowed(send, "GET, HEAD");
 }
 
+// WebSocket routes: only the tank.
+boost::asio::awaitable<void> websocket(asgi::Scope scope, asgi::Receive receive, asgi::Send send) {
+  const std::string_view path = route_path(scope);
+  if (path != "/ws/tank")
+    throw std::runtime_error("crab_app: no WebSocket endpoint at '" + std::string(path) + "'");
+  co_await tank_websocket(std::move(receive), std::move(send));
+}
+
 boost::asio::awaitable<void> crab_app(asgi::Scope scope, asgi::Receive receive, asgi::Send send) {
   if (scope.type == "lifespan") {
     co_await lifespan(std::move(receive), std::move(send));
     co_return;
   }
-  require_http(scope, "crab_app");  // throws for "websocket" (not supported yet)
+  if (scope.type == "websocket") {
+    co_await websocket(std::move(scope), std::move(receive), std::move(send));
+    co_return;
+  }
+  require_http(scope, "crab_app");
   co_await http(std::move(scope), std::move(receive), std::move(send));
 }
 

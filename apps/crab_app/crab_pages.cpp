@@ -47,6 +47,12 @@ std::string_view home_page() {
        -d '{"name": "Pinchy", "species": "Carcinus maenas"}'</code></p>
   </section>
   <section class="card">
+    <h2>Live: <a href="/tank">the crab tank</a></h2>
+    <p>Watch the club's crabs scuttle around a shared tank in real time, and click to drop food:
+       everyone watching sees the same crabs and the same food, pushed over a WebSocket
+       (<code>/ws/tank</code>) ten times a second.</p>
+  </section>
+  <section class="card">
     <h2>Patience, crab-style: <a href="/slow?seconds=1">/slow</a></h2>
     <p>Waits <code>?seconds=S</code> on a timer without blocking the event loop: a hundred
        one-second requests at once still finish in about one second.</p>

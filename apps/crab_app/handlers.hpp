@@ -21,4 +21,8 @@ boost::asio::awaitable<void> create_crab(std::optional<std::string> content_type
 boost::asio::awaitable<void> slow(std::string query_string, asgi::Send send);
 boost::asio::awaitable<void> compute(std::string query_string, asgi::Send send);
 
+// tank.cpp: the live crab tank over WebSocket (/ws/tank). Every browser sees the same crabs,
+// moved by one process-wide simulation, and can drop food with {"type": "drop", "x", "y"}.
+boost::asio::awaitable<void> tank_websocket(asgi::Receive receive, asgi::Send send);
+
 }  // namespace apps::crab

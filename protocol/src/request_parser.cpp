@@ -13,9 +13,13 @@ namespace asgi::protocol {
 
 namespace {
 
-RequestParser& self(llhttp_t* p) { return *static_cast<RequestParser*>(p->data); }
+RequestParser& self(llhttp_t* p) {
+  return *static_cast<RequestParser*>(p->data);
+}
 
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+char ascii_lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -54,7 +58,8 @@ struct RequestParser::Callbacks {
     RequestParser& r = self(p);
     r.head_.target.append(at, len);
     r.head_bytes_ += len;
-    if (r.head_.target.size() > r.limits_.max_request_line) return r.fail(414, "Request line too long");
+    if (r.head_.target.size() > r.limits_.max_request_line)
+      return r.fail(414, "Request line too long");
     return 0;
   }
   static int on_header_field(llhttp_t* p, const char* at, std::size_t len) {
@@ -110,7 +115,8 @@ struct RequestParser::Callbacks {
 };
 
 RequestParser::RequestParser(const RequestLimits& limits)
-    : limits_(limits), parser_(std::make_unique<llhttp_t>()),
+    : limits_(limits),
+      parser_(std::make_unique<llhttp_t>()),
       settings_(std::make_unique<llhttp_settings_t>()) {
   llhttp_settings_init(settings_.get());
   settings_->on_message_begin = &Callbacks::on_message_begin;
@@ -194,7 +200,8 @@ int RequestParser::check_head() {
     return fail(400, "Invalid Host header");
   if (transfer_encoding_count_ > 0) {
     if (head_.http_minor == 0) return fail(400, "Transfer-Encoding in an HTTP/1.0 request");
-    if (transfer_encoding_count_ > 1 || !iequals(*head_.headers.get("transfer-encoding"), "chunked"))
+    if (transfer_encoding_count_ > 1 ||
+        !iequals(*head_.headers.get("transfer-encoding"), "chunked"))
       return fail(501, "Unsupported Transfer-Encoding");
   }
   if (limits_.max_body_bytes && head_.content_length.value_or(0) > limits_.max_body_bytes)

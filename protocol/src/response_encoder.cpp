@@ -44,8 +44,9 @@ std::optional<std::uint64_t> parse_length(std::string_view value) {
 }  // namespace
 
 bool is_token(std::string_view name) {
-  return !name.empty() && std::all_of(name.begin(), name.end(),
-                                      [](char c) { return is_tchar(static_cast<unsigned char>(c)); });
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return is_tchar(static_cast<unsigned char>(c));
+  });
 }
 
 bool is_valid_field_value(std::string_view value) {
@@ -65,7 +66,8 @@ void ResponseEncoder::fail(const std::string& message) {
 void ResponseEncoder::start(HttpResponseStart start) {
   if (state_ != State::awaiting_start)
     fail(state_ == State::complete
-             ? "Unexpected ASGI message 'http.response.start' sent, after response already completed."
+             ? "Unexpected ASGI message 'http.response.start' sent, after response already "
+               "completed."
              : "Expected ASGI message 'http.response.body', but got 'http.response.start'.");
   if (start.status < 100 || start.status > 599)
     fail("Invalid HTTP status code " + std::to_string(start.status) + " in response.");
@@ -109,7 +111,8 @@ void ResponseEncoder::render_head(const HttpResponseBody& first) {
   } else {
     framing_ = Framing::close_delimited;
   }
-  keep_alive_ = options_.request_keep_alive && !force_close_ && framing_ != Framing::close_delimited;
+  keep_alive_ =
+      options_.request_keep_alive && !force_close_ && framing_ != Framing::close_delimited;
 
   buffer_.clear();
   buffer_ += status_line(status_);
@@ -154,7 +157,8 @@ WirePieces ResponseEncoder::body(const HttpResponseBody& message) {
       fail("Response content shorter than Content-Length");
   }
   sent_length_ += data.size();
-  state_ = final ? (start_.trailers ? State::awaiting_trailers : State::complete) : State::streaming;
+  state_ =
+      final ? (start_.trailers ? State::awaiting_trailers : State::complete) : State::streaming;
 
   WirePieces pieces{buffer_, data, {}};
   if (framing_ == Framing::chunked) {

@@ -8,7 +8,8 @@ TargetParts split_target(std::string_view target) {
   if (std::size_t hash = target.find('#'); hash != std::string_view::npos)
     target = target.substr(0, hash);
   // absolute-form (RFC 9112 §3.2.2): scheme "://" authority path-abempty [ "?" query ]
-  if (std::size_t sep = target.find("://"); sep != std::string_view::npos && !target.starts_with('/')) {
+  if (std::size_t sep = target.find("://");
+      sep != std::string_view::npos && !target.starts_with('/')) {
     std::string_view rest = target.substr(sep + 3);
     std::size_t path_start = rest.find_first_of("/?");
     target = path_start == std::string_view::npos ? std::string_view("/") : rest.substr(path_start);

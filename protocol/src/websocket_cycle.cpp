@@ -13,7 +13,9 @@ bool is_sendable_close_code(int code) {
          (code >= 3000 && code <= 4999);
 }
 
-bool is_valid_utf8(std::string_view text) { return repair_utf8(text) == text; }
+bool is_valid_utf8(std::string_view text) {
+  return repair_utf8(text) == text;
+}
 
 WebSocketCycle::WebSocketCycle(std::vector<std::string> offered_subprotocols)
     : offered_(std::move(offered_subprotocols)) {}
@@ -23,15 +25,18 @@ WebSocketCycle::Action WebSocketCycle::on_send(const Message& message) {
   auto unexpected = [&]() -> Action {
     switch (state_) {
       case State::handshake:
-        throw ProtocolError("Expected ASGI message 'websocket.accept', 'websocket.close' or "
-                            "'websocket.http.response.start', but got '" + type + "'.");
+        throw ProtocolError(
+            "Expected ASGI message 'websocket.accept', 'websocket.close' or "
+            "'websocket.http.response.start', but got '" +
+            type + "'.");
       case State::accepted:
-        throw ProtocolError("Expected ASGI message 'websocket.send' or 'websocket.close', but got '" +
-                            type + "'.");
+        throw ProtocolError(
+            "Expected ASGI message 'websocket.send' or 'websocket.close', but got '" + type + "'.");
       case State::denying:
         throw ProtocolError("Expected ASGI message 'websocket.http.response.body', but got '" +
                             type + "'.");
-      case State::closed: break;
+      case State::closed:
+        break;
     }
     throw ProtocolError("Unexpected ASGI message '" + type + "', after sending 'websocket.close'.");
   };
@@ -40,12 +45,14 @@ WebSocketCycle::Action WebSocketCycle::on_send(const Message& message) {
     if (state_ != State::handshake) return unexpected();
     if (accept->subprotocol &&
         std::find(offered_.begin(), offered_.end(), *accept->subprotocol) == offered_.end())
-      throw ProtocolError("Subprotocol '" + *accept->subprotocol + "' was not offered by the client.");
+      throw ProtocolError("Subprotocol '" + *accept->subprotocol +
+                          "' was not offered by the client.");
     for (auto [name, value] : accept->headers) {
       if (!is_token(name) || !is_valid_field_value(value))
         throw ProtocolError("Invalid HTTP header in websocket.accept.");
       if (iequals(name, "sec-websocket-protocol"))
-        throw ProtocolError("Use websocket.accept's 'subprotocol', not a sec-websocket-protocol header.");
+        throw ProtocolError(
+            "Use websocket.accept's 'subprotocol', not a sec-websocket-protocol header.");
     }
     state_ = State::accepted;
     return Action::accept;

@@ -1,7 +1,7 @@
 #include "asgi/server/cli.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <iostream>
 
 #include "asgi/registry.hpp"
@@ -73,7 +73,8 @@ CliResult parse_command_line(int argc, char** argv) {
   cli.add_option("--ws", config.ws, "WebSocket support: auto, or none to serve upgrades as HTTP")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "none"}));
-  cli.add_option("--ws-max-size", config.ws_max_size, "Largest WebSocket message in bytes (1009 above)")
+  cli.add_option("--ws-max-size", config.ws_max_size,
+                 "Largest WebSocket message in bytes (1009 above)")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30));
   cli.add_option("--ws-max-queue", config.ws_max_queue,
@@ -84,7 +85,8 @@ CliResult parse_command_line(int argc, char** argv) {
               "Send a WebSocket ping this often (0: never)");
   add_seconds(cli, "--ws-ping-timeout", config.ws_ping_timeout,
               "Close with 1011 when a ping gets no pong this long (0: never)");
-  cli.add_flag("--ws-per-message-deflate,!--no-ws-per-message-deflate", config.ws_per_message_deflate,
+  cli.add_flag("--ws-per-message-deflate,!--no-ws-per-message-deflate",
+               config.ws_per_message_deflate,
                "Enable/disable permessage-deflate compression (RFC 7692)");
   cli.add_option("--limit-request-line", config.limits.max_request_line,
                  "Longest request line in bytes (414 above)")

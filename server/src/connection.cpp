@@ -10,8 +10,8 @@
 #include "asgi/protocol/status.hpp"
 #include "asgi/protocol/websocket_handshake.hpp"
 #include "asgi/server/http_exchange.hpp"
-#include "asgi/server/websocket_session.hpp"
 #include "asgi/server/logging.hpp"
+#include "asgi/server/websocket_session.hpp"
 
 namespace asgi::server {
 
@@ -45,11 +45,13 @@ Connection::Connection(tcp::socket socket, Worker& worker)
   worker_.add(this);
 }
 
-Connection::~Connection() { worker_.remove(this); }
+Connection::~Connection() {
+  worker_.remove(this);
+}
 
 void Connection::begin_shutdown() {
   boost::system::error_code ec;
-  if (idle_) socket_.cancel(ec);  // read_head sees the shutdown and closes quietly
+  if (idle_) socket_.cancel(ec);           // read_head sees the shutdown and closes quietly
   if (websocket_) websocket_->shutdown();  // close 1012
 }
 
@@ -103,7 +105,8 @@ net::awaitable<Connection::HeadResult> Connection::read_head() {
       auto result = parser_.feed(input_.data());
       input_.consume(result.consumed);
       using Status = protocol::RequestParser::Status;
-      if (result.status == Status::head || result.status == Status::complete) co_return HeadResult::ready;
+      if (result.status == Status::head || result.status == Status::complete)
+        co_return HeadResult::ready;
       if (result.status == Status::error) {
         co_await reject(parser_.error_status(), parser_.error_reason());
         co_return HeadResult::rejected;
@@ -116,7 +119,8 @@ net::awaitable<Connection::HeadResult> Connection::read_head() {
     bool started = parser_.message_started();
     // Shutting down: a connection with no request under way closes now (bytes already in the
     // kernel buffer are a request the client sent before we stopped: serve it).
-    if (!started && shutting_down() && socket_.available(no_error) == 0) co_return HeadResult::closed;
+    if (!started && shutting_down() && socket_.available(no_error) == 0)
+      co_return HeadResult::closed;
     if (started && header_deadline == Clock::time_point::max())
       header_deadline = Clock::now() + to_clock(config().timeout_request_header);
     set_read_deadline(started ? header_deadline
@@ -124,8 +128,8 @@ net::awaitable<Connection::HeadResult> Connection::read_head() {
     // An idle connection keeps only a small buffer: a request head rarely needs more.
     if (!started && input_.capacity() > idle_read_chunk) input_.release_if_empty();
     idle_ = !started;
-    auto [ec, n] = co_await socket_.async_read_some(input_.prepare(started ? read_chunk : idle_read_chunk),
-                                                     net::as_tuple(net::use_awaitable));
+    auto [ec, n] = co_await socket_.async_read_some(
+        input_.prepare(started ? read_chunk : idle_read_chunk), net::as_tuple(net::use_awaitable));
     idle_ = false;
     set_read_deadline(Clock::time_point::max());
     if (n == 0 && !started && shutting_down()) co_return HeadResult::closed;
@@ -176,7 +180,8 @@ net::awaitable<bool> Connection::serve_http(protocol::RequestHead& head) {
 net::awaitable<bool> Connection::serve_websocket(const protocol::RequestHead& head,
                                                  std::vector<std::string> subprotocols) {
   Scope scope = protocol::build_websocket_scope(head, info_, worker_.state(), subprotocols);
-  websocket_ = std::make_shared<WebSocketSession>(shared_from_this(), head, std::move(subprotocols));
+  websocket_ =
+      std::make_shared<WebSocketSession>(shared_from_this(), head, std::move(subprotocols));
   auto outcome = co_await websocket_->run(std::move(scope));
   websocket_.reset();
   co_return outcome == WebSocketSession::Outcome::served;
@@ -189,7 +194,7 @@ net::awaitable<void> Connection::reject(int status, const std::string& reason,
     log::error().info("Request header timeout from {}", client_label_);
   else
     log::error().warn("Invalid HTTP request received from {}: {} ({})", client_label_, reason,
-                         status);
+                      status);
   std::string_view body = status == 400 ? std::string_view("Invalid HTTP request received.")
                                         : protocol::reason_phrase(status);
   std::string response = protocol::ResponseEncoder::error_response(
@@ -207,7 +212,7 @@ net::awaitable<void> Connection::close_gracefully(bool linger) {
     std::size_t drained = 0;
     while (drained < (1u << 20)) {
       auto [rec, n] = co_await socket_.async_read_some(input_.prepare(read_chunk),
-                                                        net::as_tuple(net::use_awaitable));
+                                                       net::as_tuple(net::use_awaitable));
       if (rec || n == 0) break;
       drained += n;
     }
@@ -222,7 +227,7 @@ net::awaitable<void> Connection::close_gracefully(bool linger) {
 net::awaitable<Connection::ReadResult> Connection::read_more(Clock::duration timeout) {
   set_read_deadline(Clock::now() + timeout);
   auto [ec, n] = co_await socket_.async_read_some(input_.prepare(read_chunk),
-                                                   net::as_tuple(net::use_awaitable));
+                                                  net::as_tuple(net::use_awaitable));
   set_read_deadline(Clock::time_point::max());
   if (ec || n == 0) co_return read_timed_out_ ? ReadResult::timed_out : ReadResult::closed;
   input_.commit(n);
@@ -258,7 +263,8 @@ net::awaitable<bool> Connection::write(protocol::WirePieces pieces) {
   std::array<net::const_buffer, 4> buffers{net::buffer(in_flight_), net::buffer(pieces.prefix),
                                            net::buffer(pieces.data), net::buffer(pieces.suffix)};
   set_write_deadline(Clock::now() + to_clock(config().timeout_send));
-  auto [ec, written] = co_await net::async_write(socket_, buffers, net::as_tuple(net::use_awaitable));
+  auto [ec, written] =
+      co_await net::async_write(socket_, buffers, net::as_tuple(net::use_awaitable));
   (void)written;
   set_write_deadline(Clock::time_point::max());
   in_flight_.clear();
@@ -274,12 +280,14 @@ net::awaitable<bool> Connection::write(protocol::WirePieces pieces) {
 void Connection::set_read_deadline(Clock::time_point when) {
   if (when != Clock::time_point::max()) read_timed_out_ = false;  // a new operation starts
   read_deadline_ = when;
-  if (when != Clock::time_point::max() && (!timer_armed_ || when < timer_.expiry())) arm_timer(when);
+  if (when != Clock::time_point::max() && (!timer_armed_ || when < timer_.expiry()))
+    arm_timer(when);
 }
 
 void Connection::set_write_deadline(Clock::time_point when) {
   write_deadline_ = when;
-  if (when != Clock::time_point::max() && (!timer_armed_ || when < timer_.expiry())) arm_timer(when);
+  if (when != Clock::time_point::max() && (!timer_armed_ || when < timer_.expiry()))
+    arm_timer(when);
 }
 
 void Connection::arm_timer(Clock::time_point when) {

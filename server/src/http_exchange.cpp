@@ -89,9 +89,8 @@ net::awaitable<Event> HttpExchange::read_body() {
       }
       if (result.status == Status::error) {
         request_error_status_ = parser.error_status();
-        log::error().warn("Invalid HTTP request body from {}: {} ({})",
-                             connection_->client_label(), parser.error_reason(),
-                             request_error_status_);
+        log::error().warn("Invalid HTTP request body from {}: {} ({})", connection_->client_label(),
+                          parser.error_reason(), request_error_status_);
         co_return HttpDisconnect{};
       }
       if (result.status == Status::body_full) break;
@@ -217,8 +216,8 @@ net::awaitable<bool> HttpExchange::finish(std::exception_ptr error) {
     std::string response = protocol::ResponseEncoder::error_response(
         status, protocol::reason_phrase(status), options_);
     if (log::access()) {
-      log::access()->info("{} - \"{}\" {} {}", connection_->client_label(), request_line(),
-                          status, protocol::reason_phrase(status));
+      log::access()->info("{} - \"{}\" {} {}", connection_->client_label(), request_line(), status,
+                          protocol::reason_phrase(status));
     }
     co_await connection_->write({response, {}, {}});
     co_return false;
@@ -253,15 +252,16 @@ net::awaitable<bool> HttpExchange::drain_body() {
 
 std::string HttpExchange::request_line() const {
   auto parts = protocol::split_target(target_);
-  std::string line = method_ + " " + protocol::quote_for_log(protocol::percent_decode_utf8(parts.path));
+  std::string line =
+      method_ + " " + protocol::quote_for_log(protocol::percent_decode_utf8(parts.path));
   if (!parts.query.empty()) line += "?" + protocol::quote_for_log(parts.query, false);
   return line + " HTTP/" + version_;
 }
 
 void HttpExchange::log_access() {
   if (spdlog::logger* access = log::access()) {
-    access->info("{} - \"{}\" {} {}", connection_->client_label(), request_line(), encoder_.status(),
-                 protocol::reason_phrase(encoder_.status()));
+    access->info("{} - \"{}\" {} {}", connection_->client_label(), request_line(),
+                 encoder_.status(), protocol::reason_phrase(encoder_.status()));
   }
 }
 

@@ -111,9 +111,11 @@ net::awaitable<bool> Lifespan::startup() {
     co_return true;
   }
   if (phase == Phase::startup_failed) {
-    if (!channel.cycle().failure_message().empty()) log.error("{}", channel.cycle().failure_message());
+    if (!channel.cycle().failure_message().empty())
+      log.error("{}", channel.cycle().failure_message());
   } else if (!answered) {
-    log.error("Application startup did not complete within {}s.", config_.timeout_lifespan_startup.count());
+    log.error("Application startup did not complete within {}s.",
+              config_.timeout_lifespan_startup.count());
   } else if (config_.lifespan == "auto") {
     // ASGI: an app that raises on the lifespan scope does not support it; serve anyway.
     log.info("ASGI 'lifespan' protocol appears unsupported.");
@@ -141,10 +143,12 @@ net::awaitable<void> Lifespan::shutdown() {
   if (phase == Phase::shutdown_done) {
     log.info("Application shutdown complete.");
   } else if (phase == Phase::shutdown_failed) {
-    if (!channel.cycle().failure_message().empty()) log.error("{}", channel.cycle().failure_message());
+    if (!channel.cycle().failure_message().empty())
+      log.error("{}", channel.cycle().failure_message());
     log.error("Application shutdown failed. Exiting.");
   } else if (!answered) {
-    log.error("Application shutdown did not complete within {}s.", config_.timeout_lifespan_shutdown.count());
+    log.error("Application shutdown did not complete within {}s.",
+              config_.timeout_lifespan_shutdown.count());
   } else {
     log.error("Exception in 'lifespan' protocol: {}", channel.error_message());
     log.error("Application shutdown failed. Exiting.");

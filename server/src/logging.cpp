@@ -13,9 +13,8 @@ class LevelPrefix final : public spdlog::custom_flag_formatter {
  public:
   void format(const spdlog::details::log_msg& msg, const std::tm&,
               spdlog::memory_buf_t& dest) override {
-    static constexpr std::string_view names[] = {"TRACE:    ", "DEBUG:    ", "INFO:     ",
-                                                 "WARNING:  ", "ERROR:    ", "CRITICAL: ",
-                                                 ""};
+    static constexpr std::string_view names[] = {
+        "TRACE:    ", "DEBUG:    ", "INFO:     ", "WARNING:  ", "ERROR:    ", "CRITICAL: ", ""};
     std::string_view prefix = names[static_cast<int>(msg.level)];
     dest.append(prefix.data(), prefix.data() + prefix.size());
   }
@@ -56,7 +55,7 @@ spdlog::logger& error() {
 
 spdlog::logger* access() {
   return access_logger && access_logger->should_log(spdlog::level::info) ? access_logger.get()
-                                                                        : nullptr;
+                                                                         : nullptr;
 }
 
 void LogEscapedException::operator()(std::exception_ptr escaped) const {

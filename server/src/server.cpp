@@ -38,8 +38,8 @@ net::awaitable<void> accept_loop(tcp::acceptor& acceptor, std::list<Worker>& wor
     Worker& worker = *next;
     if (++next == workers.end()) next = workers.begin();
     boost::system::error_code ec;
-    tcp::socket socket =
-        co_await acceptor.async_accept(worker.context(), net::redirect_error(net::use_awaitable, ec));
+    tcp::socket socket = co_await acceptor.async_accept(
+        worker.context(), net::redirect_error(net::use_awaitable, ec));
     if (ec == net::error::operation_aborted || !acceptor.is_open()) co_return;
     if (ec) {
       // EMFILE and friends: back off instead of spinning (Asio throttling_proxy example).
@@ -48,7 +48,8 @@ net::awaitable<void> accept_loop(tcp::acceptor& acceptor, std::list<Worker>& wor
       co_await pause.async_wait(net::redirect_error(net::use_awaitable, ec));
       continue;
     }
-    net::post(worker.context(), [&worker, s = std::move(socket)]() mutable { worker.serve(std::move(s)); });
+    net::post(worker.context(),
+              [&worker, s = std::move(socket)]() mutable { worker.serve(std::move(s)); });
   }
 }
 
@@ -80,8 +81,8 @@ net::awaitable<int> serve(const Config& config, tcp::acceptor& acceptor, std::li
     worker.start();
   }
   tcp::endpoint bound = acceptor.local_endpoint();
-  log::error().info("asgiserver running on http://{}:{} (Press CTRL+C to quit)", display_host(bound),
-                    bound.port());
+  log::error().info("asgiserver running on http://{}:{} (Press CTRL+C to quit)",
+                    display_host(bound), bound.port());
   net::co_spawn(acceptor.get_executor(), accept_loop(acceptor, workers),
                 log::LogEscapedException{"accept loop"});
 
@@ -98,9 +99,11 @@ net::awaitable<int> serve(const Config& config, tcp::acceptor& acceptor, std::li
     std::_Exit(1);
   });
 
-  if (open_connections(workers) > 0) log::error().info("Waiting for connections to close. (CTRL+C to force quit)");
-  auto deadline = net::steady_timer::clock_type::now() +
-                  std::chrono::duration_cast<net::steady_timer::duration>(config.timeout_graceful_shutdown);
+  if (open_connections(workers) > 0)
+    log::error().info("Waiting for connections to close. (CTRL+C to force quit)");
+  auto deadline =
+      net::steady_timer::clock_type::now() +
+      std::chrono::duration_cast<net::steady_timer::duration>(config.timeout_graceful_shutdown);
   if (!co_await wait_for_connections(workers, deadline)) {
     log::error().error("Cancel {} running connection(s), timeout graceful shutdown exceeded",
                        open_connections(workers));

@@ -82,7 +82,8 @@ struct WebSocketSession::Impl {
         reader_wakeup(connection->socket().get_executor(), Clock::time_point::max()),
         write_idle(connection->socket().get_executor(), Clock::time_point::max()),
         done_wakeup(connection->socket().get_executor()),
-        ping_timer(connection->socket().get_executor()) {}
+        ping_timer(connection->socket().get_executor()),
+        grace_timer(connection->socket().get_executor()) {}
 
   std::shared_ptr<Connection> connection;
   protocol::RequestHead head;
@@ -108,6 +109,7 @@ struct WebSocketSession::Impl {
   net::steady_timer write_idle;
   net::steady_timer done_wakeup;
   net::steady_timer ping_timer;
+  net::steady_timer grace_timer;  // a close handshake the peer does not finish is cut short
   Clock::time_point last_pong = Clock::now();
 
   const Config& config() const { return connection->config(); }
@@ -132,6 +134,30 @@ struct WebSocketSession::Impl {
     write_idle.cancel();
   }
 
+  // Once a close frame went either way, the peer gets close_grace to finish the handshake and
+  // close TCP; after that the socket is closed under it (a peer must not hold us open).
+  void arm_close_grace() {
+    grace_timer.expires_after(close_grace);
+    grace_timer.async_wait([this](boost::system::error_code ec) {
+      if (ec || !reader_running) return;  // cancelled (session gone) or already finished
+      boost::system::error_code ignored;
+      connection->socket().close(ignored);
+    });
+  }
+
+  // Records a close we initiate; false if the connection is already closing or closed.
+  bool begin_close(int code, std::string reason) {
+    if (closed || closing || !ws) return false;
+    closing = true;
+    close_code = code;
+    close_reason = std::move(reason);
+    cycle.on_closed();
+    receive_wakeup.cancel();  // the app's next receive() is the disconnect with this code
+    ping_timer.cancel();
+    arm_close_grace();
+    return true;
+  }
+
   void end(int code, std::string reason) {
     if (!closed && !closing) {
       close_code = code;
@@ -146,12 +172,15 @@ struct WebSocketSession::Impl {
 };
 
 WebSocketSession::WebSocketSession(std::shared_ptr<Connection> connection,
-                                   protocol::RequestHead head, std::vector<std::string> subprotocols)
-    : impl_(std::make_unique<Impl>(std::move(connection), std::move(head), std::move(subprotocols))) {}
+                                   protocol::RequestHead head,
+                                   std::vector<std::string> subprotocols)
+    : impl_(std::make_unique<Impl>(std::move(connection), std::move(head),
+                                   std::move(subprotocols))) {}
 
 WebSocketSession::~WebSocketSession() = default;
 
-// ---- receive -------------------------------------------------------------------------------------
+// ---- receive
+// -------------------------------------------------------------------------------------
 
 net::awaitable<Event> WebSocketSession::receive() {
   Impl& s = *impl_;
@@ -160,7 +189,7 @@ net::awaitable<Event> WebSocketSession::receive() {
     s.connect_delivered = true;
     co_return WebSocketConnect{};
   }
-  while (s.queue.empty() && !s.closed) co_await wait_on(s.receive_wakeup);
+  while (s.queue.empty() && !s.closed && !s.closing) co_await wait_on(s.receive_wakeup);
   if (!s.queue.empty()) {
     Event event = std::move(s.queue.front());
     s.queue.pop_front();
@@ -174,12 +203,15 @@ net::awaitable<Event> WebSocketSession::receive() {
   co_return WebSocketDisconnect(s.close_code, s.close_reason);
 }
 
-// ---- send ----------------------------------------------------------------------------------------
+// ---- send
+// ----------------------------------------------------------------------------------------
 
 namespace {
 
-net::awaitable<void> read_loop(std::shared_ptr<WebSocketSession> keep_alive, WebSocketSession::Impl& s);
-net::awaitable<void> ping_loop(std::shared_ptr<WebSocketSession> keep_alive, WebSocketSession::Impl& s);
+net::awaitable<void> read_loop(std::shared_ptr<WebSocketSession> keep_alive,
+                               WebSocketSession::Impl& s);
+net::awaitable<void> ping_loop(std::shared_ptr<WebSocketSession> keep_alive,
+                               WebSocketSession::Impl& s);
 
 // Completes the handshake: Beast validates it again and writes the 101 with the negotiated
 // permessage-deflate, our default headers, the chosen subprotocol and the app's headers.
@@ -211,13 +243,21 @@ net::awaitable<bool> accept(WebSocketSession::Impl& s, const WebSocketAccept& me
   ws.set_option(websocket::stream_base::decorator(
       [&config, subprotocol = message.subprotocol, extra](websocket::response_type& response) {
         response.erase(beast::http::field::server);
-        if (config.date_header) response.set(beast::http::field::date, protocol::cached_http_date());
+        if (config.date_header)
+          response.set(beast::http::field::date, protocol::cached_http_date());
         if (config.server_header) response.set(beast::http::field::server, "asgiserver");
         if (subprotocol) response.set(beast::http::field::sec_websocket_protocol, *subprotocol);
         for (const auto& [name, value] : extra) response.insert(name, value);
       }));
-  ws.control_callback([&s](websocket::frame_type kind, beast::string_view) {
+  ws.control_callback([&s](websocket::frame_type kind, beast::string_view payload) {
     if (kind == websocket::frame_type::pong) s.last_pong = Clock::now();
+    if (kind != websocket::frame_type::close) return;
+    // The client closed: tell the app now, not when (or if) the client also closes TCP.
+    // Beast passes the reason as the payload and has already stored the code.
+    auto code = s.ws->reason().code;
+    s.end(code == websocket::close_code::none ? 1005 : static_cast<int>(code),
+          std::string(payload.data(), payload.size()));
+    s.arm_close_grace();
   });
 
   beast::http::request<beast::http::empty_body> request;
@@ -262,7 +302,8 @@ net::awaitable<void> WebSocketSession::send(Message message) {
       co_await s.lock_writes();
       s.ws->text(text);
       s.connection->arm_send_deadline();
-      auto [ec, written] = co_await s.ws->async_write(net::buffer(data), net::as_tuple(net::use_awaitable));
+      auto [ec, written] =
+          co_await s.ws->async_write(net::buffer(data), net::as_tuple(net::use_awaitable));
       (void)written;
       s.connection->clear_send_deadline();
       s.unlock_writes();
@@ -273,8 +314,11 @@ net::awaitable<void> WebSocketSession::send(Message message) {
       break;
     }
     case protocol::WebSocketCycle::Action::close: {
+      // The close handshake runs on its own: the app does not wait for the client's reply.
       auto& close = std::get<WebSocketClose>(message);
-      co_await close_connection(close.code, close.reason);
+      if (s.begin_close(close.code, close.reason))
+        net::co_spawn(s.connection->socket().get_executor(), close_handshake(),
+                      log::LogEscapedException{"websocket close"});
       break;
     }
     case protocol::WebSocketCycle::Action::deny_with_403: {
@@ -306,17 +350,17 @@ net::awaitable<void> WebSocketSession::send(Message message) {
   }
 }
 
-// Starts (or joins) the close handshake with `code`; the app's disconnect event carries it.
+// Starts the close handshake with `code` (once); the app's disconnect event carries it.
 net::awaitable<void> WebSocketSession::close_connection(int code, std::string reason) {
+  if (impl_->begin_close(code, std::move(reason))) co_await close_handshake();
+}
+
+net::awaitable<void> WebSocketSession::close_handshake() {
   Impl& s = *impl_;
-  if (s.closed || s.closing || !s.ws) co_return;
-  s.closing = true;
-  s.close_code = code;
-  s.close_reason = reason;
-  s.cycle.on_closed();
   co_await s.lock_writes();
-  auto [ec] = co_await s.ws->async_close(websocket::close_reason(static_cast<websocket::close_code>(code), reason),
-                                         net::as_tuple(net::use_awaitable));
+  auto [ec] = co_await s.ws->async_close(
+      websocket::close_reason(static_cast<websocket::close_code>(s.close_code), s.close_reason),
+      net::as_tuple(net::use_awaitable));
   s.unlock_writes();
   (void)ec;  // the read loop learns the outcome and ends the session
 }
@@ -330,7 +374,8 @@ void WebSocketSession::shutdown() {
 
 namespace {
 
-net::awaitable<void> read_loop(std::shared_ptr<WebSocketSession> keep_alive, WebSocketSession::Impl& s) {
+net::awaitable<void> read_loop(std::shared_ptr<WebSocketSession> keep_alive,
+                               WebSocketSession::Impl& s) {
   beast::flat_buffer buffer;
   const std::size_t max_queue = s.config().ws_max_queue;
   for (;;) {
@@ -364,7 +409,8 @@ net::awaitable<void> read_loop(std::shared_ptr<WebSocketSession> keep_alive, Web
 }
 
 // Keepalive (Uvicorn's semantics): a ping every interval; no pong within the timeout -> 1011.
-net::awaitable<void> ping_loop(std::shared_ptr<WebSocketSession> session, WebSocketSession::Impl& s) {
+net::awaitable<void> ping_loop(std::shared_ptr<WebSocketSession> session,
+                               WebSocketSession::Impl& s) {
   const Config& config = s.config();
   std::uint32_t sequence = 0;
   while (!s.closed && !s.closing) {
@@ -382,7 +428,8 @@ net::awaitable<void> ping_loop(std::shared_ptr<WebSocketSession> session, WebSoc
     co_await wait_on(s.ping_timer);
     if (s.closed || s.closing) break;
     if (s.last_pong < sent) {
-      log::error().info("WebSocket {} closed: keepalive ping timeout", s.connection->client_label());
+      log::error().info("WebSocket {} closed: keepalive ping timeout",
+                        s.connection->client_label());
       co_await session->close_connection(1011, "keepalive ping timeout");
       break;
     }
@@ -391,7 +438,8 @@ net::awaitable<void> ping_loop(std::shared_ptr<WebSocketSession> session, WebSoc
 
 }  // namespace
 
-// ---- the session ---------------------------------------------------------------------------------
+// ---- the session
+// ---------------------------------------------------------------------------------
 
 net::awaitable<WebSocketSession::Outcome> WebSocketSession::run(Scope scope) {
   Impl& s = *impl_;

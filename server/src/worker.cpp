@@ -2,8 +2,8 @@
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
 
 #include "asgi/server/connection.hpp"
 #include "asgi/server/logging.hpp"
@@ -20,9 +20,10 @@ void Worker::serve(boost::asio::ip::tcp::socket socket) {
   // The function object (and with it the connection) lives as long as the coroutine runs.
   auto run = [connection] { return connection->run(); };
   // The slot lets a graceful shutdown that ran out of time cancel the connection, app included.
-  boost::asio::co_spawn(context_, std::move(run),
-                        boost::asio::bind_cancellation_slot(connection->cancellation_slot(),
-                                                            log::LogEscapedException{"connection"}));
+  boost::asio::co_spawn(
+      context_, std::move(run),
+      boost::asio::bind_cancellation_slot(connection->cancellation_slot(),
+                                          log::LogEscapedException{"connection"}));
 }
 
 void Worker::start() {

@@ -50,7 +50,9 @@ long query_number(std::string_view query, std::string_view name, long fallback) 
 }
 
 /// One line on stderr, flushed at once so a test can wait for it.
-void note(const std::string& line) { std::cerr << "testing: " << line << std::endl; }
+void note(const std::string& line) {
+  std::cerr << "testing: " << line << std::endl;
+}
 
 net::awaitable<void> sleep_ms(long ms) {
   net::steady_timer timer(co_await net::this_coro::executor);
@@ -153,7 +155,8 @@ net::awaitable<void> content_length_mismatch(std::string declared, std::string b
 }
 
 net::awaitable<void> testing_app(asgi::Scope scope, asgi::Receive receive, asgi::Send send) {
-  if (scope.type != "http") throw std::runtime_error("testing: unsupported scope type " + scope.type);
+  if (scope.type != "http")
+    throw std::runtime_error("testing: unsupported scope type " + scope.type);
   const std::string path = scope.path;
 
   if (path == "/raise-before-start") {

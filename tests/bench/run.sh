@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The benchmark, in one command (as root, or with sudo for the package installs):
 #
-#   tests/bench/run.sh            # full: 3 runs x 5 s per server per workload (about 10 minutes)
-#   tests/bench/run.sh --quick    # 1 run x 2 s, smaller counts (or BENCH_QUICK=1); writes results/quick.md
+#   tests/bench/run.sh            # full: 5 runs x 5 s per server per workload (about 8 minutes)
+#   tests/bench/run.sh --quick    # 1 run x 2 s, smaller counts (or BENCH_QUICK=1); writes .cache/quick.md
 #   tests/bench/run.sh --only plaintext,pipelined --runs 5    # any bench.py option (see --help)
 #
 # 1. installs the peers if missing: Debian packages (wrk, nginx-light, Uvicorn + uvloop + httptools +
@@ -28,7 +28,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 # ---- 1. peers -----------------------------------------------------------------------------------
 packages=(wrk nginx-light python3-uvicorn python3-uvloop python3-httptools python3-websockets
-          libboost1.81-doc valgrind g++ curl)
+          libboost1.81-doc valgrind strace g++)
 command -v node >/dev/null || packages+=(nodejs)
 command -v npm >/dev/null || packages+=(npm)
 missing=()

@@ -21,6 +21,7 @@ HOST = "127.0.0.1"
 STARTUP_TIMEOUT = 20.0
 IO_TIMEOUT = 5.0
 
+SANITIZER_REPORT = re.compile(r"(Address|Leak|Thread|UndefinedBehavior)Sanitizer|runtime error: ")
 BANNER = re.compile(r"asgiserver running on http://127\.0\.0\.1:(\d+) \(Press CTRL\+C to quit\)")
 
 
@@ -194,6 +195,13 @@ class ServerTestCase(unittest.TestCase):
     def tearDown(self):
         for sock in self._sockets:
             sock.close()
+        self.assertNoSanitizerReport()
+
+    def assertNoSanitizerReport(self):
+        """Sanitizer builds abort on the first error; make that a clear failure of the test that
+        triggered it rather than a puzzling one later."""
+        reports = [l for l in self.server.stderr_lines() if SANITIZER_REPORT.search(l)]
+        self.assertEqual(reports, [], "sanitizer report:\n" + self.server.stderr_text())
 
     def connect(self, timeout=IO_TIMEOUT):
         """A fresh connection to the class's server, closed at tearDown."""

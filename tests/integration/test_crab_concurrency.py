@@ -9,7 +9,7 @@ import threading
 import time
 import unittest
 
-from support import Reader, Server, request
+from support import SANITIZER_REPORT, Reader, Server, request
 
 
 class ConcurrencyTestCase(unittest.TestCase):
@@ -17,6 +17,10 @@ class ConcurrencyTestCase(unittest.TestCase):
         self.server = Server("crab_app", "--workers", "1")
         self.addCleanup(self.server.kill)
         self.server.start()
+
+    def tearDown(self):
+        reports = [l for l in self.server.stderr_lines() if SANITIZER_REPORT.search(l)]
+        self.assertEqual(reports, [], self.server.stderr_text())
 
     def get(self, path, timeout=10):
         """GET `path` on a fresh connection; returns (status, parsed JSON body)."""
@@ -46,7 +50,8 @@ class SlowConcurrencyTest(ConcurrencyTestCase):
             t.join(15)
         elapsed = time.monotonic() - start
         failures = [r for r in results if r != (200, {"slept": 1.0})]
-        self.assertEqual(failures, [], "%d of 100 failed" % len(failures))
+        self.assertEqual(len(failures), 0,
+                         "%d of 100 failed, e.g. %r" % (len(failures), failures[:3]))
         self.assertGreaterEqual(elapsed, 1.0)
         self.assertLess(elapsed, 3.0)
 

@@ -24,8 +24,8 @@ struct Message {
 };
 
 std::ostream& operator<<(std::ostream& os, const Message& m) {
-  return os << (m.error ? "error " + std::to_string(m.error) : m.method + " " + m.target) << " body="
-            << m.body.size();
+  return os << (m.error ? "error " + std::to_string(m.error) : m.method + " " + m.target)
+            << " body=" << m.body.size();
 }
 
 // Drives the parser the way the server does: buffer, feed, drop what was consumed.
@@ -89,7 +89,8 @@ int error_of(std::string_view input, RequestLimits limits = {}) {
 }  // namespace
 
 TEST(RequestParser, SimpleGet) {
-  auto m = parse_every_way("GET /a%20b?x=1 HTTP/1.1\r\nHost: example.org\r\nX-Custom: Value\r\n\r\n");
+  auto m =
+      parse_every_way("GET /a%20b?x=1 HTTP/1.1\r\nHost: example.org\r\nX-Custom: Value\r\n\r\n");
   ASSERT_EQ(m.size(), 1u);
   EXPECT_EQ(m[0].method, "GET");
   EXPECT_EQ(m[0].target, "/a%20b?x=1");
@@ -100,7 +101,8 @@ TEST(RequestParser, SimpleGet) {
 }
 
 TEST(RequestParser, HeaderNamesLowercasedDuplicatesKeptValuesTrimmed) {
-  auto m = parse_every_way("GET / HTTP/1.1\r\nHost: a\r\nX-A: one \t\r\nx-a: two\r\nEmpty:\r\n\r\n");
+  auto m =
+      parse_every_way("GET / HTTP/1.1\r\nHost: a\r\nX-A: one \t\r\nx-a: two\r\nEmpty:\r\n\r\n");
   ASSERT_EQ(m.size(), 1u);
   EXPECT_EQ(m[0].headers, (std::vector<std::pair<std::string, std::string>>{
                               {"host", "a"}, {"x-a", "one"}, {"x-a", "two"}, {"empty", ""}}));
@@ -127,7 +129,8 @@ TEST(RequestParser, ChunkedBodyIsDecoded) {
 }
 
 TEST(RequestParser, KeepAliveRules) {
-  EXPECT_FALSE(parse_every_way("GET / HTTP/1.1\r\nHost: a\r\nConnection: CLOSE\r\n\r\n")[0].keep_alive);
+  EXPECT_FALSE(
+      parse_every_way("GET / HTTP/1.1\r\nHost: a\r\nConnection: CLOSE\r\n\r\n")[0].keep_alive);
   EXPECT_FALSE(parse_every_way("GET / HTTP/1.0\r\n\r\n")[0].keep_alive);
   EXPECT_TRUE(parse_every_way("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n")[0].keep_alive);
 }
@@ -171,17 +174,28 @@ TEST(RequestParser, DataAfterConnectionCloseIsNeverParsed) {
 
 TEST(RequestParser, RejectsSmugglingShapes) {
   // hardening.md §5 A/B: framing conflicts and header syntax
-  EXPECT_EQ(error_of("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"), 400);
-  EXPECT_EQ(error_of("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello"), 400);
+  EXPECT_EQ(error_of("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: "
+                     "chunked\r\n\r\n0\r\n\r\n"),
+            400);
+  EXPECT_EQ(
+      error_of("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello"),
+      400);
   EXPECT_EQ(error_of("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +5\r\n\r\nhello"), 400);
-  EXPECT_EQ(error_of("POST /hello HTTP/1.1\r\nHost: localhost\r\nFoo: bar\r\n Content-Length: 38\r\n\r\nGET /bye HTTP/1.1\r\nHost: localhost\r\n\r\n"), 400);
+  EXPECT_EQ(error_of("POST /hello HTTP/1.1\r\nHost: localhost\r\nFoo: bar\r\n Content-Length: "
+                     "38\r\n\r\nGET /bye HTTP/1.1\r\nHost: localhost\r\n\r\n"),
+            400);
   EXPECT_EQ(error_of("GET / HTTP/1.1\r\nHost: a\r\nX : y\r\n\r\n"), 400);
   EXPECT_EQ(error_of("GET / HTTP/1.1\r\nHost: a\rX: y\r\n\r\n"), 400);
   EXPECT_EQ(error_of("GET / HTTP/1.1\nHost: a\n\n"), 400);
   EXPECT_EQ(error_of("GET / HTTP/1.1\r\nHost: a\r\nX: a\x01b\r\n\r\n"), 400);
   EXPECT_EQ(error_of("GET / HTTP/1.1\r\nHost: a\r\n: empty\r\n\r\n"), 400);
-  EXPECT_EQ(error_of("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n"), 400);
-  EXPECT_EQ(error_of("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0x5\r\nhello\r\n0\r\n\r\n"), 400);
+  EXPECT_EQ(
+      error_of(
+          "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n"),
+      400);
+  EXPECT_EQ(error_of("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: "
+                     "chunked\r\n\r\n0x5\r\nhello\r\n0\r\n\r\n"),
+            400);
 }
 
 TEST(RequestParser, RequestLineErrors) {
@@ -204,10 +218,15 @@ TEST(RequestParser, HostRules) {
 }
 
 TEST(RequestParser, TransferCodings) {
-  EXPECT_EQ(error_of("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n"), 501);
-  EXPECT_EQ(error_of("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"), 400);  // llhttp rejects it first
+  EXPECT_EQ(
+      error_of("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n"),
+      501);
+  EXPECT_EQ(error_of("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: "
+                     "chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+            400);  // llhttp rejects it first
   EXPECT_EQ(error_of("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"), 400);
-  EXPECT_EQ(error_of("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\n\r\n0\r\n\r\n"), 0);
+  EXPECT_EQ(error_of("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\n\r\n0\r\n\r\n"),
+            0);
 }
 
 TEST(RequestParser, Limits) {
@@ -217,15 +236,25 @@ TEST(RequestParser, Limits) {
   limits.max_header_count = 5;
   limits.max_body_bytes = 10;
   limits.max_chunk_extension_bytes = 16;
-  EXPECT_EQ(error_of("GET /" + std::string(100, 'a') + " HTTP/1.1\r\nHost: a\r\n\r\n", limits), 414);
+  EXPECT_EQ(error_of("GET /" + std::string(100, 'a') + " HTTP/1.1\r\nHost: a\r\n\r\n", limits),
+            414);
   EXPECT_EQ(error_of("GET /" + std::string(90, 'a') + " HTTP/1.1\r\nHost: a\r\n\r\n", limits), 0);
-  EXPECT_EQ(error_of("GET / HTTP/1.1\r\nHost: a\r\nCookie: " + std::string(400, 'c') + "\r\n\r\n", limits), 431);
+  EXPECT_EQ(error_of("GET / HTTP/1.1\r\nHost: a\r\nCookie: " + std::string(400, 'c') + "\r\n\r\n",
+                     limits),
+            431);
   std::string many = "GET / HTTP/1.1\r\nHost: a\r\n";
   for (int i = 0; i < 5; ++i) many += "X" + std::to_string(i) + ": v\r\n";
   EXPECT_EQ(error_of(many + "\r\n", limits), 431);
-  EXPECT_EQ(error_of("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\nhello world", limits), 413);
-  EXPECT_EQ(error_of("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nhello \r\n5\r\nworld\r\n0\r\n\r\n", limits), 413);
-  EXPECT_EQ(error_of("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5;" + std::string(40, 'e') + "\r\nhello\r\n0\r\n\r\n", limits), 400);
+  EXPECT_EQ(error_of("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\nhello world", limits),
+            413);
+  EXPECT_EQ(error_of("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nhello "
+                     "\r\n5\r\nworld\r\n0\r\n\r\n",
+                     limits),
+            413);
+  EXPECT_EQ(error_of("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5;" +
+                         std::string(40, 'e') + "\r\nhello\r\n0\r\n\r\n",
+                     limits),
+            400);
 }
 
 TEST(RequestParser, EndlessHeaderLineFailsAtTheLimitNotAtTheEnd) {

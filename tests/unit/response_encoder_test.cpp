@@ -41,8 +41,9 @@ HttpResponseBody body(std::string data, bool more = false) {
 TEST(ResponseEncoder, SingleBodyGetsContentLength) {
   ResponseEncoder e(quiet());
   e.start(start(200, {{"content-type", "text/plain"}}));
-  EXPECT_EQ(wire(e.body(body("Hello, world!"))),
-            "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 13\r\n\r\nHello, world!");
+  EXPECT_EQ(
+      wire(e.body(body("Hello, world!"))),
+      "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 13\r\n\r\nHello, world!");
   EXPECT_TRUE(e.complete());
   EXPECT_TRUE(e.keep_alive());
 }
@@ -116,14 +117,16 @@ TEST(ResponseEncoder, AppTransferEncodingIsIgnoredNeverBothFramings) {
 TEST(ResponseEncoder, ConnectionCloseFromAppOrRequest) {
   ResponseEncoder app(quiet());
   app.start(start(200, {{"connection", "close"}}));
-  EXPECT_EQ(wire(app.body(body(""))), "HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+  EXPECT_EQ(wire(app.body(body(""))),
+            "HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
   EXPECT_FALSE(app.keep_alive());
 
   ResponseOptions o = quiet();
   o.request_keep_alive = false;
   ResponseEncoder request(o);
   request.start(start(200));
-  EXPECT_EQ(wire(request.body(body(""))), "HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+  EXPECT_EQ(wire(request.body(body(""))),
+            "HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
 }
 
 TEST(ResponseEncoder, DefaultHeadersComeFirstAndYieldToTheApp) {
@@ -140,9 +143,15 @@ TEST(ResponseEncoder, InvalidStatusAndHeadersAreRejectedBeforeAnyByte) {
     ResponseEncoder e(quiet());
     EXPECT_THROW(e.start(start(status)), ProtocolError) << status;
   }
-  for (auto [name, value] : std::vector<std::pair<std::string, std::string>>{
-           {"x", "a\r\nSet-Cookie: pwn=1"}, {"x", "a\nb"}, {"x", std::string("a\0b", 3)},
-           {"bad name", "v"}, {"", "v"}, {"x:y", "v"}, {"x", "a\x7f"}, {"content-length", "-1"}}) {
+  for (auto [name, value] :
+       std::vector<std::pair<std::string, std::string>>{{"x", "a\r\nSet-Cookie: pwn=1"},
+                                                        {"x", "a\nb"},
+                                                        {"x", std::string("a\0b", 3)},
+                                                        {"bad name", "v"},
+                                                        {"", "v"},
+                                                        {"x:y", "v"},
+                                                        {"x", "a\x7f"},
+                                                        {"content-length", "-1"}}) {
     ResponseEncoder e(quiet());
     Headers headers;
     headers.add(name, value);
@@ -172,8 +181,9 @@ TEST(ResponseEncoder, TrailersOnlyForClientsThatAcceptThem) {
   o.client_accepts_trailers = true;
   ResponseEncoder e(o);
   e.start(start(200, {{"trailer", "x-checksum"}}, true));
-  EXPECT_EQ(wire(e.body(body("data"))),
-            "HTTP/1.1 200 OK\r\ntrailer: x-checksum\r\ntransfer-encoding: chunked\r\n\r\n4\r\ndata\r\n");
+  EXPECT_EQ(
+      wire(e.body(body("data"))),
+      "HTTP/1.1 200 OK\r\ntrailer: x-checksum\r\ntransfer-encoding: chunked\r\n\r\n4\r\ndata\r\n");
   EXPECT_FALSE(e.complete());
   HttpResponseTrailers t;
   t.headers.add("x-checksum", "abc");

@@ -24,9 +24,10 @@ TEST(PercentDecode, DecodesAndRepairsUtf8) {
   EXPECT_EQ(percent_decode_utf8("/caf%C3%A9"), "/caf\xC3\xA9");
   EXPECT_EQ(percent_decode_utf8("/bad%ZZ%4"), "/bad%ZZ%4");  // malformed escapes stay
   EXPECT_EQ(percent_decode_utf8("/%FF"), "/\xEF\xBF\xBD");   // invalid UTF-8 -> U+FFFD
-  EXPECT_EQ(percent_decode_utf8("/%ED%A0%80"), "/\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
+  EXPECT_EQ(percent_decode_utf8("/%ED%A0%80"),
+            "/\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");                      // surrogate
   EXPECT_EQ(percent_decode_utf8("/%C0%AF"), "/\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong
-  EXPECT_EQ(percent_decode_utf8("/%F0%9F%A6%80"), "/\xF0\x9F\xA6\x80");   // crab emoji
+  EXPECT_EQ(percent_decode_utf8("/%F0%9F%A6%80"), "/\xF0\x9F\xA6\x80");    // crab emoji
 }
 
 TEST(QuoteForLog, EscapesControlsAndQuotes) {

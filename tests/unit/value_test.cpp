@@ -50,16 +50,19 @@ TEST(Messages, InvalidDictsAreRejected) {
   EXPECT_THROW(message_from_value(Dict{{"type", "http.response.start"}}), ProtocolError);  // status
   EXPECT_THROW(message_from_value(Dict{{"type", "http.response.body"}, {"body", "str"}}),
                ProtocolError);  // body must be bytes
-  EXPECT_THROW(message_from_value(Dict{{"type", "http.response.start"},
-                                       {"status", 200},
-                                       {"headers", List{List{"str", "str"}}}}),
-               ProtocolError);  // header names must be bytes
+  EXPECT_THROW(
+      message_from_value(Dict{
+          {"type", "http.response.start"}, {"status", 200}, {"headers", List{List{"str", "str"}}}}),
+      ProtocolError);  // header names must be bytes
   EXPECT_THROW(message_from_value(Value(42)), ProtocolError);
 }
 
 TEST(Events, RoundTrip) {
-  Event events[] = {HttpRequest{"body", true}, HttpDisconnect{}, WebSocketConnect{},
+  Event events[] = {HttpRequest{"body", true},
+                    HttpDisconnect{},
+                    WebSocketConnect{},
                     WebSocketReceive{std::string("\x01\x02"), std::nullopt},
-                    WebSocketDisconnect{1006, ""}, LifespanStartup{}};
+                    WebSocketDisconnect{1006, ""},
+                    LifespanStartup{}};
   for (const Event& e : events) EXPECT_EQ(to_value(event_from_value(to_value(e))), to_value(e));
 }

@@ -18,8 +18,9 @@ class ProtocolError : public std::logic_error {
 /// swallows it silently if the application lets it escape.
 class ClientDisconnected : public std::system_error {
  public:
-  ClientDisconnected() : std::system_error(std::make_error_code(std::errc::connection_reset),
-                                           "client disconnected") {}
+  ClientDisconnected()
+      : std::system_error(std::make_error_code(std::errc::connection_reset),
+                          "client disconnected") {}
 };
 
 }  // namespace asgi

@@ -19,7 +19,8 @@ namespace asgi {
 // ---- HTTP ----------------------------------------------------------------------------------
 struct HttpRequest {
   static constexpr std::string_view type = "http.request";
-  explicit HttpRequest(std::string body_ = {}, bool more_body_ = false) : body(std::move(body_)), more_body(more_body_) {}
+  explicit HttpRequest(std::string body_ = {}, bool more_body_ = false)
+      : body(std::move(body_)), more_body(more_body_) {}
   std::string body;  ///< bytes
   bool more_body = false;
 };

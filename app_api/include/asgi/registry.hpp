@@ -23,5 +23,7 @@ struct AppRegistrar {
 
 }  // namespace asgi
 
-#define ASGI_REGISTER_APP(name, function) \
-  static const ::asgi::AppRegistrar asgi_app_registrar_##name { #name, function }
+#define ASGI_REGISTER_APP(name, function)                       \
+  static const ::asgi::AppRegistrar asgi_app_registrar_##name { \
+#name, function                                             \
+  }

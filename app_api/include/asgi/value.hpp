@@ -33,8 +33,8 @@ class Value {
   Value(std::nullptr_t) : storage_(nullptr) {}
   Value(bool b) : storage_(b) {}
   template <class Int>
-    requires(std::is_integral_v<Int> && !std::is_same_v<Int, bool>)
-  Value(Int i) : storage_(static_cast<std::int64_t>(i)) {}
+  requires(std::is_integral_v<Int> && !std::is_same_v<Int, bool>) Value(Int i)
+      : storage_(static_cast<std::int64_t>(i)) {}
   Value(double d);  // rejects NaN and infinities, which ASGI forbids
   Value(const char* s) : storage_(std::string(s)) {}
   Value(std::string_view s) : storage_(std::string(s)) {}

@@ -12,13 +12,13 @@ namespace asgi::protocol {
 class LifespanCycle {
  public:
   enum class Phase {
-    starting,          ///< lifespan.startup not yet received by the app
-    startup_sent,      ///< waiting for startup.complete / startup.failed
-    started,           ///< startup.complete received
-    startup_failed,    ///< startup.failed received
-    shutdown_sent,     ///< lifespan.shutdown delivered; waiting for shutdown.complete / failed
-    shutdown_done,     ///< shutdown.complete received
-    shutdown_failed,   ///< shutdown.failed received
+    starting,         ///< lifespan.startup not yet received by the app
+    startup_sent,     ///< waiting for startup.complete / startup.failed
+    started,          ///< startup.complete received
+    startup_failed,   ///< startup.failed received
+    shutdown_sent,    ///< lifespan.shutdown delivered; waiting for shutdown.complete / failed
+    shutdown_done,    ///< shutdown.complete received
+    shutdown_failed,  ///< shutdown.failed received
   };
 
   Phase phase() const { return phase_; }

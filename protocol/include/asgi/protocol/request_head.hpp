@@ -19,7 +19,7 @@ struct RequestHead {
   bool chunked = false;
   std::optional<std::uint64_t> content_length;
   bool expect_continue = false;
-  bool upgrade = false;  ///< llhttp saw `Connection: upgrade` with an `Upgrade` header
+  bool upgrade = false;      ///< llhttp saw `Connection: upgrade` with an `Upgrade` header
   bool te_trailers = false;  ///< the client accepts trailers (`TE: trailers`)
 
   bool has_body() const { return chunked || content_length.value_or(0) > 0; }

@@ -19,11 +19,11 @@ namespace asgi::protocol {
 class RequestParser {
  public:
   enum class Status {
-    need_more,    ///< all input consumed, the message is not complete
-    head,         ///< the head is complete and a body follows; call head(), then feed the body
-    body_full,    ///< the body sink reached its high-water mark; deliver it, then feed the rest
-    complete,     ///< the message is complete (head() is valid too); the next feed starts the next
-    error,        ///< bad request: error_status() is the HTTP status to answer with, then close
+    need_more,  ///< all input consumed, the message is not complete
+    head,       ///< the head is complete and a body follows; call head(), then feed the body
+    body_full,  ///< the body sink reached its high-water mark; deliver it, then feed the rest
+    complete,   ///< the message is complete (head() is valid too); the next feed starts the next
+    error,      ///< bad request: error_status() is the HTTP status to answer with, then close
   };
   struct Result {
     Status status;

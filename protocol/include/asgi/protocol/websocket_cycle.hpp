@@ -12,10 +12,10 @@ namespace asgi::protocol {
 class WebSocketCycle {
  public:
   enum class State {
-    handshake,     ///< websocket.connect delivered or pending; the app must accept or deny
-    accepted,      ///< 101 sent; messages flow
-    denying,       ///< websocket.http.response.start taken; body messages follow
-    closed,        ///< the app closed, the denial finished, or the client left
+    handshake,  ///< websocket.connect delivered or pending; the app must accept or deny
+    accepted,   ///< 101 sent; messages flow
+    denying,    ///< websocket.http.response.start taken; body messages follow
+    closed,     ///< the app closed, the denial finished, or the client left
   };
   /// What the server must do for a message the app sent.
   enum class Action { accept, send, close, deny_with_403, deny_start, deny_body, deny_end };

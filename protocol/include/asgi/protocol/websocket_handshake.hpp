@@ -14,7 +14,8 @@ namespace asgi::protocol {
 bool is_websocket_upgrade(const RequestHead& head);
 
 struct HandshakeCheck {
-  int error_status = 0;  ///< 0, or 400 / 426 to answer over HTTP (426 adds Sec-WebSocket-Version: 13)
+  int error_status =
+      0;  ///< 0, or 400 / 426 to answer over HTTP (426 adds Sec-WebSocket-Version: 13)
   std::string error_reason;
   std::vector<std::string> subprotocols;  ///< from Sec-WebSocket-Protocol, in order
 };

@@ -24,17 +24,17 @@ struct Config {
   std::string root_path;
   std::string lifespan = "auto";  ///< auto | on | off
 
-  Seconds timeout_keep_alive{5.0};       ///< idle time allowed before (and between) requests
-  Seconds timeout_request_header{10.0};  ///< from a request's first byte to its complete head
-  Seconds timeout_body_read{60.0};       ///< longest wait for the next body bytes
-  Seconds timeout_send{60.0};            ///< longest wait for a write to make progress
+  Seconds timeout_keep_alive{5.0};          ///< idle time allowed before (and between) requests
+  Seconds timeout_request_header{10.0};     ///< from a request's first byte to its complete head
+  Seconds timeout_body_read{60.0};          ///< longest wait for the next body bytes
+  Seconds timeout_send{60.0};               ///< longest wait for a write to make progress
   Seconds timeout_graceful_shutdown{30.0};  ///< then what is still running is cancelled
   Seconds timeout_lifespan_startup{60.0};
   Seconds timeout_lifespan_shutdown{30.0};
 
   protocol::RequestLimits limits;
 
-  std::string ws = "auto";  ///< auto | none (serve upgrade requests as plain HTTP)
+  std::string ws = "auto";              ///< auto | none (serve upgrade requests as plain HTTP)
   std::size_t ws_max_size = 16u << 20;  ///< largest message; bigger -> close 1009
   std::size_t ws_max_queue = 32;        ///< received messages buffered for the app
   Seconds ws_ping_interval{20.0};       ///< 0 disables keepalive pings

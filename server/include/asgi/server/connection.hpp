@@ -85,7 +85,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   ReadBuffer input_;
   std::string corked_;
   std::string in_flight_;
-  bool idle_ = false;  ///< waiting for the first byte of a request
+  bool idle_ = false;                                  ///< waiting for the first byte of a request
   std::shared_ptr<class WebSocketSession> websocket_;  ///< set while serving a WebSocket
   boost::asio::cancellation_signal cancel_signal_;
   bool writing_ = false;

@@ -33,6 +33,8 @@ class WebSocketSession final : public detail::Channel,
   void shutdown();
   /// Starts the close handshake with `code` (once); the app's websocket.disconnect carries it.
   boost::asio::awaitable<void> close_connection(int code, std::string reason);
+  /// Writes the close frame recorded by Impl::begin_close and waits for the handshake.
+  boost::asio::awaitable<void> close_handshake();
 
   boost::asio::awaitable<Event> receive() override;
   boost::asio::awaitable<void> send(Message message) override;
