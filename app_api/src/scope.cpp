@@ -7,12 +7,14 @@ namespace asgi {
 
 std::vector<std::string> State::keys() const {
   std::vector<std::string> names;
+  if (!entries_) return names;
   for (const auto& entry : *entries_) names.push_back(entry.first);
   return names;
 }
 
 Value State::to_value() const {
   Dict dict;
+  if (!entries_) return dict;
   for (const auto& [key, entry] : *entries_) {
     if (entry.type == typeid(Value))
       dict.emplace(key, *std::static_pointer_cast<Value>(entry.object));

@@ -15,10 +15,12 @@
 // A WebSocket to any other path is declined: the app raises before touching the connection, and
 // the server then serves the request as plain HTTP (so it gets the 404 a GET there would get).
 
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 
@@ -36,7 +38,7 @@ namespace apps::crab {
 
 namespace {
 
-enum class Route { home, crab_list, crab_item, slow, compute, tank, not_found };
+enum class Route { home, crab_list, crab_item, slow, compute, tank, facts, not_found };
 
 Route match(std::string_view path) {
   if (path == "/") return Route::home;
@@ -45,6 +47,7 @@ Route match(std::string_view path) {
   if (path == "/slow") return Route::slow;
   if (path == "/compute") return Route::compute;
   if (path == "/tank") return Route::tank;
+  if (path == "/facts") return Route::facts;
   return Route::not_found;
 }
 
@@ -55,13 +58,28 @@ boost::asio::awaitable<void> method_not_allowed(asgi::Send send, std::string all
   co_await send_error(std::move(send), 405, "Method Not Allowed", std::move(headers));
 }
 
-// The lifespan protocol: one long-lived call at server start, before any request. A real app
-// would open database pools here; we just create the crab store up front and say we are ready.
-boost::asio::awaitable<void> lifespan(asgi::Receive receive, asgi::Send send) {
+// Crab facts, "loaded" once at startup: the kind of thing (a model, a connection pool) that belongs
+// in lifespan state rather than in a global.
+using CrabFacts = std::vector<std::string>;
+
+std::shared_ptr<CrabFacts> load_crab_facts() {
+  return std::make_shared<CrabFacts>(CrabFacts{
+      "Crabs walk sideways because their legs bend outwards.",
+      "A group of crabs is called a cast.",
+      "The Japanese spider crab can span almost 4 metres from claw to claw.",
+      "Crabs talk by drumming or waving their claws.",
+      "Hermit crabs are not true crabs: they borrow shells instead of growing a carapace.",
+  });
+}
+
+// The lifespan protocol: one long-lived call at server start, before any request. Startup puts
+// the crab facts into `state`; every request's scope gets a shallow copy of that state.
+boost::asio::awaitable<void> lifespan(asgi::Scope scope, asgi::Receive receive, asgi::Send send) {
   for (;;) {
     asgi::Event event = co_await receive();
     if (std::holds_alternative<asgi::LifespanStartup>(event)) {
       crab_store();
+      scope.state.set("crab_facts", load_crab_facts());
       co_await send(asgi::LifespanStartupComplete());
     } else if (std::holds_alternative<asgi::LifespanShutdown>(event)) {
       co_await send(asgi::LifespanShutdownComplete());
@@ -70,6 +88,17 @@ boost::asio::awaitable<void> lifespan(asgi::Receive receive, asgi::Send send) {
       throw asgi::ProtocolError("unexpected lifespan event " + std::string(asgi::type_of(event)));
     }
   }
+}
+
+// GET /facts: the facts from lifespan state (503 when the server runs with --lifespan off).
+boost::asio::awaitable<void> facts(const asgi::Scope& scope, asgi::Send send) {
+  auto loaded = scope.state.get<CrabFacts>("crab_facts");
+  if (!loaded) {
+    co_await send_error(std::move(send), 503, "crab facts are loaded at lifespan startup");
+    co_return;
+  }
+  Json body = {{"facts", *loaded}};
+  co_await send_json(std::move(send), 200, std::move(body));
 }
 
 boost::asio::awaitable<void> http(asgi::Scope scope, asgi::Receive receive, asgi::Send send) {
@@ -108,6 +137,10 @@ boost::asio::awaitable<void> http(asgi::Scope scope, asgi::Receive receive, asgi
       if (!get) break;
       co_await compute(scope.query_string, send);
       co_return;
+    case Route::facts:
+      if (!get) break;
+      co_await facts(scope, send);
+      co_return;
     case Route::tank:
       if (!get) break;
       co_await send_html(send, std::string(tank_page()));
@@ -130,7 +163,7 @@ boost::asio::awaitable<void> websocket(asgi::Scope scope, asgi::Receive receive,
 
 boost::asio::awaitable<void> crab_app(asgi::Scope scope, asgi::Receive receive, asgi::Send send) {
   if (scope.type == "lifespan") {
-    co_await lifespan(std::move(receive), std::move(send));
+    co_await lifespan(std::move(scope), std::move(receive), std::move(send));
     co_return;
   }
   if (scope.type == "websocket") {

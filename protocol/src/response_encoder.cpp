@@ -1,6 +1,7 @@
 #include "asgi/protocol/response_encoder.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 
 #include "asgi/errors.hpp"
@@ -15,9 +16,18 @@ constexpr std::string_view crlf = "\r\n";
 constexpr std::string_view last_chunk = "0\r\n\r\n";
 constexpr std::string_view chunk_end_and_last_chunk = "\r\n0\r\n\r\n";
 
+// RFC 9110 §5.6.2 tchar, as a table: it is checked for every byte of every response header name.
+constexpr std::array<bool, 256> tchar_table = [] {
+  std::array<bool, 256> table{};
+  for (int c = '0'; c <= '9'; ++c) table[c] = true;
+  for (int c = 'a'; c <= 'z'; ++c) table[c] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) table[c] = true;
+  for (char c : std::string_view("!#$%&'*+-.^_`|~")) table[static_cast<unsigned char>(c)] = true;
+  return table;
+}();
+
 bool is_tchar(unsigned char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-         std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+  return tchar_table[c];
 }
 
 void append_header(std::string& out, std::string_view name, std::string_view value) {
@@ -84,6 +94,10 @@ void ResponseEncoder::start(HttpResponseStart start) {
     } else if (iequals(name, "connection")) {
       app_connection_header_ = true;
       if (iequals(value, "close")) force_close_ = true;
+    } else if (iequals(name, "date")) {
+      app_date_header_ = true;
+    } else if (iequals(name, "server")) {
+      app_server_header_ = true;
     }
   }
   status_ = start.status;
@@ -115,10 +129,10 @@ void ResponseEncoder::render_head(const HttpResponseBody& first) {
       options_.request_keep_alive && !force_close_ && framing_ != Framing::close_delimited;
 
   buffer_.clear();
+  buffer_.reserve(256);
   buffer_ += status_line(status_);
-  if (options_.date_header && !start_.headers.contains("date"))
-    append_header(buffer_, "date", cached_http_date());
-  if (options_.server_header && !start_.headers.contains("server"))
+  if (options_.date_header && !app_date_header_) append_header(buffer_, "date", cached_http_date());
+  if (options_.server_header && !app_server_header_)
     append_header(buffer_, "server", options_.server_name);
   for (auto [name, value] : start_.headers) {
     // The server owns the framing (ASGI: an app's Transfer-Encoding is ignored).

@@ -21,7 +21,7 @@ using tcp = net::ip::tcp;
 namespace {
 
 constexpr std::size_t read_chunk = 16 * 1024;
-constexpr std::size_t idle_read_chunk = 2 * 1024;
+constexpr std::size_t idle_read_chunk = 1024;  // most request heads fit; bigger ones grow it
 constexpr auto linger_time = std::chrono::seconds(2);  // hardening.md §1: let the client read
 
 Address to_address(const tcp::endpoint& endpoint) {

@@ -44,6 +44,24 @@ class LifespanState(unittest.TestCase):
         self.assertEqual(get_json(server)["answer"], None)
 
 
+class CrabAppState(unittest.TestCase):
+    def test_crab_facts_loaded_at_startup_reach_requests(self):
+        server = Server("crab_app")
+        self.addCleanup(server.kill)
+        server.start()
+        facts = get_json(server, "/facts")["facts"]
+        self.assertGreaterEqual(len(facts), 3)
+        self.assertTrue(all("rab" in fact for fact in facts), facts)
+
+    def test_without_lifespan_the_facts_are_missing(self):
+        server = Server("crab_app", "--lifespan", "off")
+        self.addCleanup(server.kill)
+        server.start()
+        with Reader(server.connect()) as r:
+            r.send(b"GET /facts HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            self.assertEqual(r.read_response().status, 503)
+
+
 class LifespanFailures(unittest.TestCase):
     def run_to_exit(self, app, *args, timeout=15):
         server = Server(app, *args, binary=testing_binary())

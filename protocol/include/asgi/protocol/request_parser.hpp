@@ -12,7 +12,6 @@
 #include "asgi/protocol/request_head.hpp"
 
 struct llhttp__internal_s;  // llhttp.h stays out of this header
-struct llhttp_settings_s;
 
 namespace asgi::protocol {
 
@@ -50,8 +49,9 @@ class RequestParser {
   /// Short reason for the log ("Invalid header value char", "Missing Host header", ...).
   const std::string& error_reason() const { return error_reason_; }
 
+  struct Callbacks;  ///< llhttp's C callbacks (request_parser.cpp)
+
  private:
-  struct Callbacks;
   friend struct Callbacks;
 
   void start_message();
@@ -62,7 +62,6 @@ class RequestParser {
 
   RequestLimits limits_;
   std::unique_ptr<::llhttp__internal_s> parser_;
-  std::unique_ptr<::llhttp_settings_s> settings_;
 
   RequestHead head_;
   std::string field_, value_;

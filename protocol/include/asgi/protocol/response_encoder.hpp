@@ -82,6 +82,8 @@ class ResponseEncoder {
   bool force_close_ = false;
   bool failed_ = false;
   bool app_connection_header_ = false;
+  bool app_date_header_ = false;
+  bool app_server_header_ = false;
   bool last_chunk_sent_ = false;
   int status_ = 0;
   std::optional<std::uint64_t> declared_length_;

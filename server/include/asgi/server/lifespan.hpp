@@ -28,7 +28,7 @@ class Lifespan {
   boost::asio::any_io_executor executor_;
   const App& app_;
   const Config& config_;
-  State state_;
+  State state_ = State::shared_namespace();  // shared with the lifespan scope
   std::shared_ptr<Channel> channel_;
   bool supported_ = false;
 };
