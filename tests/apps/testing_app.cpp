@@ -25,39 +25,18 @@
 #include "asgi/events.hpp"
 #include "asgi/headers.hpp"
 #include "asgi/registry.hpp"
+#include "fixture_support.hpp"
 
 namespace {
 
 namespace net = boost::asio;
 
-/// The value of `name` in a query string (no percent-decoding: the tests send plain numbers).
-std::string query_value(std::string_view query, std::string_view name) {
-  while (!query.empty()) {
-    std::size_t amp = query.find('&');
-    std::string_view item = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    std::size_t eq = item.find('=');
-    if (item.substr(0, eq) == name)
-      return eq == std::string_view::npos ? std::string() : std::string(item.substr(eq + 1));
-  }
-  return {};
-}
+using fixtures::query_number;
+using fixtures::query_value;
+using fixtures::sleep_ms;
 
-long query_number(std::string_view query, std::string_view name, long fallback) {
-  std::string text = query_value(query, name);
-  if (text.empty()) return fallback;
-  return std::strtol(text.c_str(), nullptr, 10);
-}
-
-/// One line on stderr, flushed at once so a test can wait for it.
 void note(const std::string& line) {
-  std::cerr << "testing: " << line << std::endl;
-}
-
-net::awaitable<void> sleep_ms(long ms) {
-  net::steady_timer timer(co_await net::this_coro::executor);
-  timer.expires_after(std::chrono::milliseconds(ms));
-  co_await timer.async_wait(net::use_awaitable);
+  fixtures::note("testing", line);
 }
 
 /// A complete text/plain response with a content-length.
