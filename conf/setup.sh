@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what is missing (Debian 12 packages, plus llhttp >= 9.2.1 from Debian 13's archive),
+# Installs what is missing (Debian 12 packages via conf/install-packages.sh, plus llhttp >= 9.2.1 from Debian 13's archive),
 # then configures and builds asgiserver. Idempotent: a second run only rebuilds what changed.
 #
 #   conf/setup.sh                     # release build in ./build
@@ -20,17 +20,7 @@ packages=(g++ cmake ninja-build ccache pkg-config curl xz-utils gpgv debian-arch
           ca-certificates libboost1.81-dev libspdlog-dev libcli11-dev nlohmann-json3-dev
           libgtest-dev python3 clang-format)
 packages+=(${ASGI_EXTRA_PACKAGES:-})
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  say "Installing Debian packages: ${missing[*]}"
-  $SUDO apt-get update -q
-  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
-else
-  say "Debian packages present"
-fi
+conf/install-packages.sh "${packages[@]}"
 
 # ---- llhttp >= 9.2.1 (CVE-2024-27982): Debian 13's packages, verified like apt would ------------
 llhttp_version=$(dpkg-query -W -f='${Version}' libllhttp-dev 2>/dev/null || true)

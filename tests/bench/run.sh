@@ -31,17 +31,7 @@ packages=(wrk nginx-light python3-uvicorn python3-uvloop python3-httptools pytho
           libboost1.81-doc valgrind strace g++)
 command -v node >/dev/null || packages+=(nodejs)
 command -v npm >/dev/null || packages+=(npm)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  say "Installing Debian packages: ${missing[*]}"
-  $SUDO apt-get update -q
-  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
-else
-  say "Debian packages present"
-fi
+conf/install-packages.sh "${packages[@]}"
 
 cache=tests/bench/.cache
 if [ -f "$cache/node_modules/ws/package.json" ]; then
