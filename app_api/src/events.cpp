@@ -36,6 +36,9 @@ Dict fields_of(const HttpResponseBody& m) {
 Dict fields_of(const HttpResponseTrailers& m) {
   return {{"headers", headers_to_value(m.headers)}, {"more_trailers", m.more_trailers}};
 }
+Dict fields_of(const HttpResponsePathsend& m) {
+  return {{"path", m.path}};
+}
 Dict fields_of(const WebSocketAccept& m) {
   return {{"subprotocol", m.subprotocol ? Value(*m.subprotocol) : Value()},
           {"headers", headers_to_value(m.headers)}};
@@ -154,6 +157,10 @@ const std::unordered_map<std::string_view, Parser<Message>>& message_parsers() {
        [](const Value& v) {
          return HttpResponseTrailers{headers_from_value(required_key(v, "headers"), "headers"),
                                      bool_key(v, "more_trailers")};
+       }},
+      {HttpResponsePathsend::type,
+       [](const Value& v) {
+         return HttpResponsePathsend{required_key(v, "path").as<std::string>("path")};
        }},
       {WebSocketAccept::type,
        [](const Value& v) {

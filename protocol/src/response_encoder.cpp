@@ -106,20 +106,20 @@ void ResponseEncoder::start(HttpResponseStart start) {
   state_ = State::streaming;
 }
 
-void ResponseEncoder::render_head(const HttpResponseBody& first) {
+void ResponseEncoder::render_head(std::uint64_t first_size, bool more_body) {
   const bool http10 = options_.http_minor == 0;
   if (status_ == 204) {
     framing_ = Framing::none;
     declared_length_.reset();  // RFC 9110 §8.6: no Content-Length on 204
   } else if (!body_allowed_) {
     framing_ = Framing::none;
-    if (!declared_length_ && !first.more_body && options_.head_request)
-      declared_length_ = first.body.size();  // what a GET would have said
+    if (!declared_length_ && !more_body && options_.head_request)
+      declared_length_ = first_size;  // what a GET would have said
   } else if (declared_length_) {
     framing_ = Framing::content_length;
-  } else if (!first.more_body && !start_.trailers) {
+  } else if (!more_body && !start_.trailers) {
     framing_ = Framing::content_length;
-    declared_length_ = first.body.size();
+    declared_length_ = first_size;
   } else if (!http10) {
     framing_ = Framing::chunked;
   } else {
@@ -140,7 +140,11 @@ void ResponseEncoder::render_head(const HttpResponseBody& first) {
     append_header(buffer_, name, value);
   }
   if (framing_ == Framing::chunked) append_header(buffer_, "transfer-encoding", "chunked");
-  if (declared_length_) append_header(buffer_, "content-length", std::to_string(*declared_length_));
+  if (declared_length_) {
+    char digits[24];
+    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, *declared_length_);
+    append_header(buffer_, "content-length", std::string_view(digits, end));
+  }
   if (!app_connection_header_) {
     if (!keep_alive_)
       append_header(buffer_, "connection", "close");
@@ -151,28 +155,44 @@ void ResponseEncoder::render_head(const HttpResponseBody& first) {
   head_rendered_ = true;
 }
 
-WirePieces ResponseEncoder::body(const HttpResponseBody& message) {
+void ResponseEncoder::check_can_send_body(std::string_view type) {
   if (state_ == State::awaiting_start)
-    fail("Expected ASGI message 'http.response.start', but got 'http.response.body'.");
+    fail("Expected ASGI message 'http.response.start', but got '" + std::string(type) + "'.");
   if (state_ != State::streaming)
-    fail("Unexpected ASGI message 'http.response.body' sent, after response already completed.");
+    fail("Unexpected ASGI message '" + std::string(type) +
+         "' sent, after response already completed.");
   if (failed_) fail("The response already failed.");
-  if (!head_rendered_) {
-    render_head(message);
+}
+
+void ResponseEncoder::count_body(std::uint64_t size, bool more_body, bool fresh_head) {
+  if (framing_ == Framing::content_length) {
+    const char* error = nullptr;
+    if (sent_length_ + size > *declared_length_)
+      error = "Response content longer than Content-Length";
+    else if (!more_body && sent_length_ + size < *declared_length_)
+      error = "Response content shorter than Content-Length";
+    if (error) {
+      // Nothing of this response went out yet: the server can still answer 500 instead.
+      if (fresh_head) head_rendered_ = false;
+      fail(error);
+    }
+  }
+  sent_length_ += size;
+  state_ =
+      more_body ? State::streaming : (start_.trailers ? State::awaiting_trailers : State::complete);
+}
+
+WirePieces ResponseEncoder::body(const HttpResponseBody& message) {
+  check_can_send_body(HttpResponseBody::type);
+  const bool fresh_head = !head_rendered_;
+  if (fresh_head) {
+    render_head(message.body.size(), message.more_body);
   } else {
     buffer_.clear();
   }
   const bool final = !message.more_body;
   std::string_view data = body_allowed_ ? std::string_view(message.body) : std::string_view();
-  if (framing_ == Framing::content_length) {
-    if (sent_length_ + data.size() > *declared_length_)
-      fail("Response content longer than Content-Length");
-    if (final && sent_length_ + data.size() < *declared_length_)
-      fail("Response content shorter than Content-Length");
-  }
-  sent_length_ += data.size();
-  state_ =
-      final ? (start_.trailers ? State::awaiting_trailers : State::complete) : State::streaming;
+  count_body(data.size(), message.more_body, fresh_head);
 
   WirePieces pieces{buffer_, data, {}};
   if (framing_ == Framing::chunked) {
@@ -187,6 +207,24 @@ WirePieces ResponseEncoder::body(const HttpResponseBody& message) {
     else
       pieces.suffix = data.empty() ? last_chunk : chunk_end_and_last_chunk;
     pieces.prefix = buffer_;
+  }
+  return pieces;
+}
+
+FilePieces ResponseEncoder::file(std::uint64_t file_size) {
+  check_can_send_body(HttpResponsePathsend::type);
+  if (head_rendered_)
+    fail("ASGI message 'http.response.pathsend' cannot follow 'http.response.body'.");
+  render_head(file_size, /*more_body=*/false);
+  const std::uint64_t size = body_allowed_ ? file_size : 0;
+  count_body(size, /*more_body=*/false, /*fresh_head=*/true);
+
+  FilePieces pieces{buffer_, size, {}};
+  if (framing_ == Framing::chunked && size > 0) {  // trailers follow, so no content-length
+    append_hex(buffer_, size);
+    buffer_ += crlf;
+    pieces.prefix = buffer_;
+    pieces.suffix = crlf;
   }
   return pieces;
 }

@@ -46,6 +46,7 @@ Scope build_http_scope(RequestHead& head, const ConnectionInfo& connection, cons
   scope.method = head.method;
   scope.scheme = connection.scheme;
   scope.headers = std::move(head.headers);
+  scope.extensions.emplace("http.response.pathsend", Dict{});
   return scope;
 }
 

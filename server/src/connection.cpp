@@ -1,11 +1,13 @@
 #include "asgi/server/connection.hpp"
 
+#include <sys/sendfile.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <cerrno>
 
 #include "asgi/protocol/status.hpp"
 #include "asgi/protocol/websocket_handshake.hpp"
@@ -252,7 +254,7 @@ void Connection::schedule_flush() {
   });
 }
 
-net::awaitable<bool> Connection::write(protocol::WirePieces pieces) {
+net::awaitable<bool> Connection::acquire_output() {
   while (writing_) {  // one write at a time; later writers queue in order
     co_await write_done_.async_wait(net::as_tuple(net::use_awaitable));  // woken by cancel()
     if (!socket_.is_open()) co_return false;
@@ -260,17 +262,75 @@ net::awaitable<bool> Connection::write(protocol::WirePieces pieces) {
   if (write_timed_out_ || !socket_.is_open()) co_return false;
   writing_ = true;
   in_flight_.swap(corked_);  // corks made during this write go out with the next one
-  std::array<net::const_buffer, 4> buffers{net::buffer(in_flight_), net::buffer(pieces.prefix),
-                                           net::buffer(pieces.data), net::buffer(pieces.suffix)};
   set_write_deadline(Clock::now() + to_clock(config().timeout_send));
-  auto [ec, written] =
-      co_await net::async_write(socket_, buffers, net::as_tuple(net::use_awaitable));
-  (void)written;
+  co_return true;
+}
+
+void Connection::release_output() {
   set_write_deadline(Clock::time_point::max());
   in_flight_.clear();
   writing_ = false;
   write_done_.cancel();
+}
+
+net::awaitable<bool> Connection::write(protocol::WirePieces pieces) {
+  bool ready = co_await acquire_output();
+  if (!ready) co_return false;
+  std::array<net::const_buffer, 4> buffers{net::buffer(in_flight_), net::buffer(pieces.prefix),
+                                           net::buffer(pieces.data), net::buffer(pieces.suffix)};
+  auto [ec, written] =
+      co_await net::async_write(socket_, buffers, net::as_tuple(net::use_awaitable));
+  (void)written;
+  release_output();
   co_return !ec;
+}
+
+net::awaitable<bool> Connection::write_file(std::string_view prefix, int fd, std::uint64_t offset,
+                                            std::uint64_t count, std::string_view suffix) {
+  bool ready = co_await acquire_output();
+  if (!ready) co_return false;
+  std::array<net::const_buffer, 2> head{net::buffer(in_flight_), net::buffer(prefix)};
+  auto [ec, written] = co_await net::async_write(socket_, head, net::as_tuple(net::use_awaitable));
+  (void)written;
+  bool ok = !ec;
+  if (ok) ok = co_await send_file_bytes(fd, offset, count);
+  if (ok && !suffix.empty()) {
+    auto [suffix_ec, n] =
+        co_await net::async_write(socket_, net::buffer(suffix), net::as_tuple(net::use_awaitable));
+    (void)n;
+    ok = !suffix_ec;
+  }
+  release_output();
+  co_return ok;
+}
+
+// sendfile(2) on the non-blocking socket; when the socket buffer is full, wait until writable.
+// The send deadline (armed by acquire_output) cancels the wait if the client stops reading.
+net::awaitable<bool> Connection::send_file_bytes(int fd, std::uint64_t offset,
+                                                 std::uint64_t count) {
+  boost::system::error_code ec;
+  socket_.native_non_blocking(true, ec);
+  if (ec) co_return false;
+  auto file_offset = static_cast<off_t>(offset);
+  while (count > 0) {
+    constexpr std::uint64_t max_step = 1u << 30;  // sendfile moves at most ~2 GiB per call
+    ssize_t n = ::sendfile(socket_.native_handle(), fd, &file_offset,
+                           static_cast<std::size_t>(std::min(count, max_step)));
+    if (n > 0) {
+      count -= static_cast<std::uint64_t>(n);
+      continue;
+    }
+    if (n == 0) {
+      log::error().error("File for http.response.pathsend shrank while it was being sent");
+      co_return false;
+    }
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) co_return false;
+    auto [wait_ec] =
+        co_await socket_.async_wait(tcp::socket::wait_write, net::as_tuple(net::use_awaitable));
+    if (wait_ec) co_return false;
+  }
+  co_return true;
 }
 
 // ---- deadlines ----------------------------------------------------------------------------------

@@ -11,6 +11,7 @@
 #include "asgi/protocol/status.hpp"
 #include "asgi/server/connection.hpp"
 #include "asgi/server/logging.hpp"
+#include "asgi/server/open_file.hpp"
 
 namespace asgi::server {
 
@@ -149,6 +150,8 @@ net::awaitable<void> HttpExchange::send(Message message) {
     log_access();
   } else if (auto* body = std::get_if<HttpResponseBody>(&message)) {
     co_await send_body(*body);
+  } else if (auto* file = std::get_if<HttpResponsePathsend>(&message)) {
+    co_await send_file(*file);
   } else if (auto* trailers = std::get_if<HttpResponseTrailers>(&message)) {
     co_await write_or_disconnect(encoder_.trailers(*trailers));
     if (encoder_.complete()) on_response_complete();
@@ -158,17 +161,37 @@ net::awaitable<void> HttpExchange::send(Message message) {
   }
 }
 
-net::awaitable<void> HttpExchange::send_body(const HttpResponseBody& body) {
+void HttpExchange::decide_close_before_head() {
+  if (encoder_.head_rendered()) return;
   // A client told to wait for 100 Continue may never send the body: don't promise keep-alive.
-  if (!encoder_.head_rendered() && !body_complete_ && expect_continue_ && !continue_sent_)
-    encoder_.force_close();
-  if (!encoder_.head_rendered() && connection_->shutting_down()) encoder_.force_close();
+  if (!body_complete_ && expect_continue_ && !continue_sent_) encoder_.force_close();
+  if (connection_->shutting_down()) encoder_.force_close();
+}
+
+net::awaitable<void> HttpExchange::send_body(const HttpResponseBody& body) {
+  decide_close_before_head();
   protocol::WirePieces pieces = encoder_.body(body);
   if (encoder_.complete() && connection_->has_buffered_input() && !app_finished_) {
     // More pipelined requests are waiting: hold this response and send it with theirs.
     connection_->cork(pieces);
   } else if (!pieces.empty()) {
     co_await write_or_disconnect(pieces);
+  }
+  if (encoder_.complete()) on_response_complete();
+}
+
+net::awaitable<void> HttpExchange::send_file(const HttpResponsePathsend& message) {
+  if (!message.path.starts_with('/'))
+    throw ProtocolError("http.response.pathsend needs an absolute path, got '" + message.path +
+                        "'.");
+  OpenFile file(message.path);  // throws before anything is written: the client gets a 500
+  decide_close_before_head();
+  protocol::FilePieces pieces = encoder_.file(file.size());
+  bool written = co_await connection_->write_file(pieces.prefix, file.fd(), 0, pieces.file_bytes,
+                                                  pieces.suffix);
+  if (!written) {
+    client_gone_ = true;  // or the file shrank: either way the response cannot be completed
+    throw ClientDisconnected();
   }
   if (encoder_.complete()) on_response_complete();
 }

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <csignal>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -122,6 +124,9 @@ int run_server(const Config& config, const App& app) {
   std::list<Worker> workers;
   net::io_context main_context{1};
   tcp::acceptor acceptor(main_context);
+  // A write to a connection the client reset must be an EPIPE error, not a signal that kills us
+  // (sendfile(2) has no MSG_NOSIGNAL).
+  std::signal(SIGPIPE, SIG_IGN);
   const int pid = static_cast<int>(getpid());
   log::error().info("Started server process [{}]", pid);
   try {

@@ -133,6 +133,26 @@ net::awaitable<void> content_length_mismatch(std::string declared, std::string b
   co_await send(asgi::HttpResponseBody(std::move(body), false));
 }
 
+/// http.response.pathsend of ?path= (percent-decoding is the test's job: pass plain paths).
+/// ?cl=N adds a content-length, ?mode=after-body sends a body chunk first (an error),
+/// ?mode=trailers sends the file then one trailer.
+net::awaitable<void> pathsend(std::string query, asgi::Send send) {
+  std::string path = query_value(query, "path");
+  std::string mode = query_value(query, "mode");
+  asgi::Headers headers;
+  headers.add("content-type", "application/octet-stream");
+  if (std::string cl = query_value(query, "cl"); !cl.empty()) headers.add("content-length", cl);
+  asgi::HttpResponseStart start(200, std::move(headers), mode == "trailers");
+  co_await send(std::move(start));
+  if (mode == "after-body") co_await send(asgi::HttpResponseBody("x", true));
+  co_await send(asgi::HttpResponsePathsend(path));
+  if (mode == "trailers") {
+    asgi::Headers trailers;
+    trailers.add("x-file", "sent");
+    co_await send(asgi::HttpResponseTrailers(std::move(trailers)));
+  }
+}
+
 net::awaitable<void> testing_app(asgi::Scope scope, asgi::Receive receive, asgi::Send send) {
   if (scope.type != "http")
     throw std::runtime_error("testing: unsupported scope type " + scope.type);
@@ -163,6 +183,10 @@ net::awaitable<void> testing_app(asgi::Scope scope, asgi::Receive receive, asgi:
     asgi::HttpResponseStart start(1000);
     co_await send(std::move(start));
     co_await send(asgi::HttpResponseBody("bad status", false));
+    co_return;
+  }
+  if (path == "/pathsend") {
+    co_await pathsend(scope.query_string, send);
     co_return;
   }
   if (path == "/cl-longer") {

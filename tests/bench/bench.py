@@ -274,11 +274,11 @@ def to_ms(text):
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
-def run_wrk(port, seconds, connections, pipeline=None):
+def run_wrk(port, seconds, connections, pipeline=None, path="/"):
     argv = ["taskset", "-c", CLIENT_CPU, "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
     if pipeline:
         argv += ["-s", str(BENCH / "pipeline.lua")]
-    argv.append(f"http://{HOST}:{port}/")
+    argv.append(f"http://{HOST}:{port}{path}")
     if pipeline:
         argv += ["--", str(pipeline)]
     out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
@@ -319,6 +319,7 @@ class Bench:
         self.beast = Path(args.beast) if args.beast else None
         self.ws_load = Path(args.ws_load) if args.ws_load else None
         self.big_files = {}  # size -> sparse file: nginx's answer to GET /bytes?n=size
+        self.www = self.tmp / "www"  # static files: nginx's root and asgiserver's ASGI_STATIC_DIR
         self.asgiserver_ws = None  # set by the first WebSocket workload's probe
 
     def _asgiserver_apps(self):
@@ -327,11 +328,11 @@ class Bench:
         return [a.strip() for a in m.group(1).split(",")] if m else []
 
     # -- server factories: a fresh process on a fresh port each time --
-    def asgiserver_server(self, app, *extra):
+    def asgiserver_server(self, app, *extra, env=None):
         port = free_port()
         argv = [str(self.asgiserver), "--app", app, "--port", str(port), "--workers", "1",
                 "--no-access-log", "--log-level", "warning", "--timeout-keep-alive", "300", *extra]
-        return Server("asgiserver", argv, port)
+        return Server("asgiserver", argv, port, env=env)
 
     def nginx_server(self):
         port = free_port()
@@ -340,6 +341,7 @@ class Bench:
         for size, path in self.big_files.items():
             os.link(path, conf_dir / f"bytes-{size}.bin")
         text = (BENCH / "peers/nginx.conf.in").read_text().replace("@DIR@", str(conf_dir)).replace("@PORT@", str(port))
+        text = text.replace("@WWW@", str(self.www))
         (conf_dir / "nginx.conf").write_text(text)
         argv = ["/usr/sbin/nginx", "-c", str(conf_dir / "nginx.conf"), "-e", str(conf_dir / "nginx-error.log")]
         return Server("nginx", argv, port)
@@ -425,6 +427,27 @@ class Bench:
         self.alternate(workload, factories,
                        lambda s: self.cpu_meter(s, lambda: run_wrk(s.port, secs, 64, pipeline)),
                        warmup=lambda s: run_wrk(s.port, 1, 64, pipeline))
+
+    def static_file(self):
+        """GET /static/file-1m.bin (1 MiB of random bytes) over 16 keep-alive connections: nginx
+        with sendfile, asgiserver's `static` app (http.response.pathsend, sent with sendfile)."""
+        (self.www / "static").mkdir(parents=True, exist_ok=True)
+        path = self.www / "static" / "file-1m.bin"
+        path.write_bytes(os.urandom(MIB))
+        for p in (self.www, self.www / "static"):
+            p.chmod(0o755)
+        path.chmod(0o644)
+        secs, url = self.args.seconds, "/static/file-1m.bin"
+
+        def measure(server):
+            result = self.cpu_meter(server, lambda: run_wrk(server.port, secs, 16, path=url))
+            result["mib_s"] = result["rps"]  # 1 MiB per response
+            return result
+
+        factories = {"asgiserver": lambda: self.asgiserver_server("static", env={"ASGI_STATIC_DIR": str(self.www)}),
+                     "nginx": self.nginx_server}
+        self.alternate("static", factories, measure,
+                       warmup=lambda s: run_wrk(s.port, 1, 16, path=url))
 
     def ws_echo(self):
         if not self.ws_load:
@@ -595,6 +618,7 @@ class Bench:
                  ("idle_ws", lambda: self.idle("idle_ws", websocket=True)),
                  ("download", lambda: self.transfer("download", "download")),
                  ("upload", lambda: self.transfer("upload", "upload")),
+                 ("static", self.static_file),
                  ("callgrind", self.callgrind),
                  ("syscalls", self.syscalls)]
         if self.args.skip_ws:
@@ -759,6 +783,7 @@ def goal_rows(results):
     absolute_goal("RSS per idle WebSocket", "idle_ws", "kib_per_conn", 4.0, "KiB")
     absolute_goal("Peak RSS streaming a 1 GiB response", "download", "peak_rss_mib", 64.0, "MiB", strict=True)
     absolute_goal("Peak RSS receiving a 1 GiB upload", "upload", "peak_rss_mib", 64.0, "MiB", strict=True)
+    ratio_goal("Static 1 MiB file by sendfile, MiB/s vs nginx", "static", "mib_s", "nginx", 0.9)
     ratio_goal("p99 latency at 64 connections vs nginx", "plaintext", "p99_ms", "nginx", 1.2, higher_is_better=False)
     return rows
 
@@ -792,6 +817,8 @@ WORKLOAD_TITLES = {
                  ("rss_after_mib", "RSS after MiB", 1)], None),
     "download": ("Streamed response (`GET /bytes?n=…`, 64 KiB chunks; nginx: a sparse file, sendfile off)",
                  [("mib_s", "MiB/s", 0), ("peak_rss_mib", "peak RSS MiB", 1)], "mib_s"),
+    "static": ("Static file: `GET /static/file-1m.bin` (1 MiB), 16 connections (`wrk -t1 -c16`); both with sendfile",
+               [("mib_s", "MiB/s", 0), ("p99_ms", "p99 ms", 2)], "mib_s"),
     "upload": ("Upload (`POST /upload`, body counted and dropped; nginx: `return 200` discards it)",
                [("mib_s", "MiB/s", 0), ("peak_rss_mib", "peak RSS MiB", 1)], "mib_s"),
 }
@@ -920,7 +947,7 @@ def main():
     p.add_argument("--idle", type=int, help="idle connections (default 10000; quick 2000)")
     p.add_argument("--transfer-mib", type=int, help="streamed response / upload size in MiB (default 1024; quick 256)")
     p.add_argument("--callgrind-requests", type=int, help="requests under callgrind (default 10000; quick 1000)")
-    p.add_argument("--only", help="comma-separated: plaintext,pipelined,ws_echo,idle_http,idle_ws,download,upload,callgrind,syscalls")
+    p.add_argument("--only", help="comma-separated: plaintext,pipelined,ws_echo,idle_http,idle_ws,download,upload,static,callgrind,syscalls")
     p.add_argument("--skip-ws", action="store_true", help="leave out the WebSocket workloads")
     p.add_argument("--nice", type=int, default=int(os.environ.get("BENCH_NICE", "0")),
                    help="run servers and load generators at this nice level, e.g. -10 (root) to get "

@@ -88,6 +88,83 @@ TEST(ResponseEncoder, AppContentLengthIsEnforced) {
   shorter.start(start(200, {{"Content-Length", "10"}}));
   EXPECT_THROW(shorter.body(body("abc")), ProtocolError);
   EXPECT_TRUE(shorter.failed());
+  EXPECT_FALSE(shorter.head_rendered());  // nothing went out: the server can still answer 500
+
+  ResponseEncoder first_too_long(quiet());
+  first_too_long.start(start(200, {{"content-length", "3"}}));
+  EXPECT_THROW(first_too_long.body(body("abcdef")), ProtocolError);
+  EXPECT_FALSE(first_too_long.head_rendered());
+}
+
+std::string file_wire(const protocol::FilePieces& p, std::string_view file) {
+  return std::string(p.prefix) + std::string(file.substr(0, p.file_bytes)) + std::string(p.suffix);
+}
+
+TEST(ResponseEncoder, FileBodyGetsContentLengthFromItsSize) {
+  ResponseEncoder e(quiet());
+  e.start(start(200, {{"content-type", "text/plain"}}));
+  auto pieces = e.file(5);
+  EXPECT_EQ(pieces.file_bytes, 5u);
+  EXPECT_EQ(file_wire(pieces, "hello"),
+            "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 5\r\n\r\nhello");
+  EXPECT_TRUE(e.complete());
+  EXPECT_TRUE(e.keep_alive());
+}
+
+TEST(ResponseEncoder, FileBodyMustMatchTheAppsContentLength) {
+  ResponseEncoder same(quiet());
+  same.start(start(200, {{"content-length", "5"}}));
+  EXPECT_EQ(file_wire(same.file(5), "hello"), "HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello");
+
+  for (std::uint64_t size : {4u, 6u}) {
+    ResponseEncoder other(quiet());
+    other.start(start(200, {{"content-length", "5"}}));
+    EXPECT_THROW(other.file(size), ProtocolError) << size;
+    EXPECT_FALSE(other.head_rendered());
+  }
+}
+
+TEST(ResponseEncoder, FileBodyIsTheWholeBody) {
+  ResponseEncoder before_start(quiet());
+  EXPECT_THROW(before_start.file(1), ProtocolError);
+
+  ResponseEncoder after_body(quiet());
+  after_body.start(start(200));
+  after_body.body(body("x", true));
+  EXPECT_THROW(after_body.file(1), ProtocolError);
+
+  ResponseEncoder twice(quiet());
+  twice.start(start(200));
+  twice.file(1);
+  EXPECT_THROW(twice.file(1), ProtocolError);
+  EXPECT_THROW(twice.body(body("x")), ProtocolError);
+}
+
+TEST(ResponseEncoder, FileBodyWithTrailersIsOneChunk) {
+  ResponseOptions o = quiet();
+  o.client_accepts_trailers = true;
+  ResponseEncoder e(o);
+  e.start(start(200, {}, /*trailers=*/true));
+  EXPECT_EQ(file_wire(e.file(5), "hello"),
+            "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n");
+  EXPECT_FALSE(e.complete());
+  EXPECT_EQ(wire(e.trailers(HttpResponseTrailers({{"x-sum", "1"}}))), "0\r\nx-sum: 1\r\n\r\n");
+  EXPECT_TRUE(e.complete());
+}
+
+TEST(ResponseEncoder, FileBodyIsNotSentForHead204And304) {
+  ResponseOptions head = quiet();
+  head.head_request = true;
+  ResponseEncoder h(head);
+  h.start(start(200));
+  auto pieces = h.file(5);
+  EXPECT_EQ(pieces.file_bytes, 0u);
+  EXPECT_EQ(file_wire(pieces, "hello"), "HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n");
+
+  ResponseEncoder not_modified(quiet());
+  not_modified.start(start(304));
+  EXPECT_EQ(not_modified.file(5).file_bytes, 0u);
+  EXPECT_TRUE(not_modified.complete());
 }
 
 TEST(ResponseEncoder, NoBodyForHead204And304) {

@@ -62,6 +62,7 @@ TEST(BuildHttpScope, CarriesEveryAsgiKey) {
   EXPECT_EQ(scope.headers.get_all("x-custom"), (std::vector<std::string_view>{"Value", "second"}));
   EXPECT_EQ(scope.client->port, 34432);
   EXPECT_EQ(*scope.state.get<Value>("answer"), Value(42));
+  EXPECT_TRUE(scope.extensions.contains("http.response.pathsend"));  // the server sends files
 
   Value v = scope.to_value();
   EXPECT_EQ(v.find("asgi")->find("version")->as<std::string>(), "3.0");

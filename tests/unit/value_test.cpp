@@ -23,9 +23,12 @@ TEST(Messages, RoundTripThroughDicts) {
   HttpResponseStart start;
   start.status = 201;
   start.headers.add("content-type", "application/json");
-  Message messages[] = {start, HttpResponseBody{"abc", true}, WebSocketClose{4000, "bye"},
+  Message messages[] = {start,
+                        HttpResponseBody{"abc", true},
+                        WebSocketClose{4000, "bye"},
                         WebSocketSend{std::nullopt, std::string("hi")},
-                        LifespanStartupFailed{"boom"}};
+                        LifespanStartupFailed{"boom"},
+                        HttpResponsePathsend{"/srv/a.txt"}};
   for (const Message& m : messages) {
     Value v = to_value(m);
     EXPECT_EQ(v.find("type")->as<std::string>(), type_of(m));
@@ -55,6 +58,9 @@ TEST(Messages, InvalidDictsAreRejected) {
           {"type", "http.response.start"}, {"status", 200}, {"headers", List{List{"str", "str"}}}}),
       ProtocolError);  // header names must be bytes
   EXPECT_THROW(message_from_value(Value(42)), ProtocolError);
+  EXPECT_THROW(message_from_value(Dict{{"type", "http.response.pathsend"}}), ProtocolError);
+  EXPECT_THROW(message_from_value(Dict{{"type", "http.response.pathsend"}, {"path", Bytes{"/a"}}}),
+               ProtocolError);  // path is a str
 }
 
 TEST(Events, RoundTrip) {

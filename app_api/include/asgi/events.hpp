@@ -49,6 +49,14 @@ struct HttpResponseTrailers {
   Headers headers;
   bool more_trailers = false;
 };
+/// ASGI extension `http.response.pathsend`: the whole body is the file at `path`, sent by the
+/// server (with sendfile). Once per response, instead of any `http.response.body`. The app sets
+/// content-type; a missing content-length is filled in from the file's size.
+struct HttpResponsePathsend {
+  static constexpr std::string_view type = "http.response.pathsend";
+  explicit HttpResponsePathsend(std::string path_ = {}) : path(std::move(path_)) {}
+  std::string path;  ///< absolute path of a regular file
+};
 
 // ---- WebSocket -----------------------------------------------------------------------------
 struct WebSocketConnect {
@@ -136,8 +144,8 @@ using Event = std::variant<HttpRequest, HttpDisconnect, WebSocketConnect, WebSoc
 
 /// What `send()` takes.
 using Message =
-    std::variant<HttpResponseStart, HttpResponseBody, HttpResponseTrailers, WebSocketAccept,
-                 WebSocketSend, WebSocketClose, WebSocketHttpResponseStart,
+    std::variant<HttpResponseStart, HttpResponseBody, HttpResponseTrailers, HttpResponsePathsend,
+                 WebSocketAccept, WebSocketSend, WebSocketClose, WebSocketHttpResponseStart,
                  WebSocketHttpResponseBody, LifespanStartupComplete, LifespanStartupFailed,
                  LifespanShutdownComplete, LifespanShutdownFailed>;
 

@@ -33,6 +33,14 @@ struct WirePieces {
   bool empty() const { return prefix.empty() && data.empty() && suffix.empty(); }
 };
 
+/// What to write around a file body (`http.response.pathsend`): `prefix`, then `file_bytes` bytes
+/// of the file, then `suffix`.
+struct FilePieces {
+  std::string_view prefix;
+  std::uint64_t file_bytes = 0;
+  std::string_view suffix;
+};
+
 class ResponseEncoder {
  public:
   explicit ResponseEncoder(const ResponseOptions& options);
@@ -45,6 +53,10 @@ class ResponseEncoder {
   /// @throws ProtocolError before start, after completion, or when the body overruns or falls
   /// short of the app's Content-Length (the connection must then close).
   WirePieces body(const HttpResponseBody& message);
+  /// Takes `http.response.pathsend` for a file of `file_size` bytes: the whole body, so it cannot
+  /// follow a body message. file_bytes is 0 when the response has no body (HEAD, 204, 304).
+  /// @throws ProtocolError out of order, or when the app's Content-Length differs from the size.
+  FilePieces file(std::uint64_t file_size);
   /// Takes `http.response.trailers` after the final body of a `trailers: true` response.
   WirePieces trailers(const HttpResponseTrailers& message);
 
@@ -69,7 +81,10 @@ class ResponseEncoder {
   enum class State { awaiting_start, streaming, awaiting_trailers, complete };
   enum class Framing { content_length, chunked, close_delimited, none };
 
-  void render_head(const HttpResponseBody& first);
+  void check_can_send_body(std::string_view type);
+  void render_head(std::uint64_t first_size, bool more_body);
+  /// Records `size` more body bytes (the final ones unless `more_body`) against the framing.
+  void count_body(std::uint64_t size, bool more_body, bool fresh_head);
   [[noreturn]] void fail(const std::string& message);
 
   ResponseOptions options_;

@@ -8,6 +8,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -49,6 +50,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   boost::asio::awaitable<ReadResult> read_more(Clock::duration timeout);
   /// Writes corked output and then `pieces` in one gather write. False if the client is gone.
   boost::asio::awaitable<bool> write(protocol::WirePieces pieces);
+  /// Writes corked output and `prefix`, then `count` bytes of the file `fd` from `offset` (with
+  /// sendfile: no copy through user space), then `suffix`. False if the client is gone or the file
+  /// ended early (the connection must then close).
+  boost::asio::awaitable<bool> write_file(std::string_view prefix, int fd, std::uint64_t offset,
+                                          std::uint64_t count, std::string_view suffix);
   /// Appends `pieces` to the corked output, written with the next write or flush.
   void cork(protocol::WirePieces pieces);
   /// A write that makes no progress for --timeout-send cancels the socket's operations.
@@ -71,6 +77,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Clock::duration send_timeout() const;
   boost::asio::awaitable<void> close_gracefully(bool linger);
   void schedule_flush();
+  /// One write at a time: waits for the current one, then holds the output until release_output.
+  /// False when the connection can no longer write.
+  boost::asio::awaitable<bool> acquire_output();
+  void release_output();
+  boost::asio::awaitable<bool> send_file_bytes(int fd, std::uint64_t offset, std::uint64_t count);
 
   void set_read_deadline(Clock::time_point when);
   void set_write_deadline(Clock::time_point when);

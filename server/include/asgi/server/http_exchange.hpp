@@ -34,6 +34,9 @@ class HttpExchange final : public detail::Channel {
   boost::asio::awaitable<Event> read_body();
   boost::asio::awaitable<void> wait_until_done();
   boost::asio::awaitable<void> send_body(const HttpResponseBody& body);
+  boost::asio::awaitable<void> send_file(const HttpResponsePathsend& message);
+  /// Before the head goes out: whether this response must close the connection.
+  void decide_close_before_head();
   boost::asio::awaitable<void> write_or_disconnect(protocol::WirePieces pieces);
   boost::asio::awaitable<bool> drain_body();
   void on_response_complete();
