@@ -4,18 +4,6 @@
 
 namespace asgi {
 
-namespace {
-char ascii_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
-}
-}  // namespace
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return ascii_lower(x) == ascii_lower(y);
-         });
-}
-
 Headers::Headers(std::initializer_list<std::pair<std::string_view, std::string_view>> fields) {
   std::size_t bytes = 0;
   for (const auto& [name, value] : fields) bytes += name.size() + value.size();

@@ -68,8 +68,19 @@ Value Scope::to_value() const {
     d.emplace("subprotocols", std::move(protocols));
   }
   d.emplace("state", state.to_value());
-  d.emplace("extensions", extensions);
+  d.emplace("extensions", extensions.dict());
   return d;
+}
+
+const Value* Extensions::find(std::string_view name) const {
+  if (!dict_) return nullptr;
+  auto it = dict_->find(name);
+  return it == dict_->end() ? nullptr : &it->second;
+}
+
+const Dict& Extensions::dict() const {
+  static const Dict none;
+  return dict_ ? *dict_ : none;
 }
 
 Scope Scope::from_value(const Value& value) {
@@ -104,7 +115,8 @@ Scope Scope::from_value(const Value& value) {
   if (const Value* p = optional_key(value, "subprotocols"))
     for (const Value& item : p->as<List>("subprotocols"))
       s.subprotocols.push_back(item.as<std::string>("subprotocols"));
-  if (const Value* e = optional_key(value, "extensions")) s.extensions = e->as<Dict>("extensions");
+  if (const Value* e = optional_key(value, "extensions"))
+    s.extensions = Extensions(e->as<Dict>("extensions"));
   if (const Value* st = optional_key(value, "state"))
     for (const auto& [key, item] : st->as<Dict>("state"))
       s.state.set(key, std::make_shared<Value>(item));

@@ -160,6 +160,7 @@ void RequestParser::start_message() {
   head_bytes_ = 0;
   host_count_ = 0;
   transfer_encoding_count_ = 0;
+  host_field_ = transfer_encoding_field_ = expect_field_ = te_field_ = absent;
   body_bytes_ = 0;
   chunk_extension_bytes_ = 0;
 }
@@ -176,8 +177,18 @@ void RequestParser::commit_header() {
   if (!in_value_) return;
   std::transform(field_.begin(), field_.end(), field_.begin(), ascii_lower);
   std::string_view value = trim(value_);
-  if (field_ == "host") ++host_count_;
-  if (field_ == "transfer-encoding") ++transfer_encoding_count_;
+  const std::size_t index = head_.headers.size();
+  if (field_ == "host") {
+    ++host_count_;
+    if (host_field_ == absent) host_field_ = index;
+  } else if (field_ == "transfer-encoding") {
+    ++transfer_encoding_count_;
+    if (transfer_encoding_field_ == absent) transfer_encoding_field_ = index;
+  } else if (field_ == "expect") {
+    if (expect_field_ == absent) expect_field_ = index;
+  } else if (field_ == "te") {
+    if (te_field_ == absent) te_field_ = index;
+  }
   head_.headers.add(field_, value);
   field_.clear();
   value_.clear();
@@ -208,19 +219,20 @@ int RequestParser::check_head() {
     return fail(400, "Asterisk-form target is only valid for OPTIONS");
   if (host_count_ > 1) return fail(400, "Repeated Host header");
   if (host_count_ == 0 && head_.http_minor >= 1) return fail(400, "Missing Host header");
-  if (auto host = head_.headers.get("host"); host && !valid_host(*host))
+  if (host_field_ != absent && !valid_host(head_.headers[host_field_].value))
     return fail(400, "Invalid Host header");
   if (transfer_encoding_count_ > 0) {
     if (head_.http_minor == 0) return fail(400, "Transfer-Encoding in an HTTP/1.0 request");
     if (transfer_encoding_count_ > 1 ||
-        !iequals(*head_.headers.get("transfer-encoding"), "chunked"))
+        !iequals(head_.headers[transfer_encoding_field_].value, "chunked"))
       return fail(501, "Unsupported Transfer-Encoding");
   }
   if (limits_.max_body_bytes && head_.content_length.value_or(0) > limits_.max_body_bytes)
     return fail(413, "Request body too large");
-  if (auto expect = head_.headers.get("expect"); expect && iequals(*expect, "100-continue"))
+  if (expect_field_ != absent && iequals(head_.headers[expect_field_].value, "100-continue"))
     head_.expect_continue = head_.http_minor >= 1;
-  if (auto te = head_.headers.get("te"); te && has_token(*te, "trailers")) head_.te_trailers = true;
+  if (te_field_ != absent && has_token(head_.headers[te_field_].value, "trailers"))
+    head_.te_trailers = true;
   return 0;
 }
 

@@ -66,7 +66,8 @@ bool is_valid_field_value(std::string_view value) {
   });
 }
 
-ResponseEncoder::ResponseEncoder(const ResponseOptions& options) : options_(options) {}
+ResponseEncoder::ResponseEncoder(const ResponseOptions& options, std::string* scratch)
+    : options_(options), buffer_(scratch ? *scratch : own_buffer_) {}
 
 void ResponseEncoder::fail(const std::string& message) {
   failed_ = true;

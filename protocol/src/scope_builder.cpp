@@ -46,7 +46,8 @@ Scope build_http_scope(RequestHead& head, const ConnectionInfo& connection, cons
   scope.method = head.method;
   scope.scheme = connection.scheme;
   scope.headers = std::move(head.headers);
-  scope.extensions.emplace("http.response.pathsend", Dict{});
+  static const Extensions http_extensions(Dict{{"http.response.pathsend", Dict{}}});
+  scope.extensions = http_extensions;
   return scope;
 }
 
@@ -59,7 +60,8 @@ Scope build_websocket_scope(const RequestHead& head, const ConnectionInfo& conne
   scope.scheme = connection.scheme == "https" ? "wss" : "ws";
   scope.headers = head.headers;
   scope.subprotocols = std::move(subprotocols);
-  scope.extensions.emplace("websocket.http.response", Dict{});
+  static const Extensions websocket_extensions(Dict{{"websocket.http.response", Dict{}}});
+  scope.extensions = websocket_extensions;
   return scope;
 }
 

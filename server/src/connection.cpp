@@ -90,7 +90,13 @@ net::awaitable<void> Connection::run() {
       linger = true;
       break;
     }
-    bool keep_alive = co_await serve_request();
+    protocol::RequestHead& request = parser_.head();
+    bool upgrade = config().ws != "none" && protocol::is_websocket_upgrade(request);
+    bool keep_alive = false;
+    if (upgrade)
+      keep_alive = co_await serve_upgrade(request);
+    else
+      keep_alive = co_await serve_http(request);
     if (!keep_alive) break;
   }
   if (!corked_.empty()) co_await write({});
@@ -146,37 +152,42 @@ net::awaitable<Connection::HeadResult> Connection::read_head() {
   }
 }
 
-net::awaitable<bool> Connection::serve_request() {
-  protocol::RequestHead& head = parser_.head();
-  if (config().ws != "none" && protocol::is_websocket_upgrade(head)) {
-    protocol::HandshakeCheck check = protocol::check_websocket_handshake(head);
-    if (check.error_status == 426) {
-      co_await reject(426, check.error_reason, "sec-websocket-version: 13\r\n");
-      co_return false;
-    }
-    if (check.error_status) {
-      co_await reject(check.error_status, check.error_reason);
-      co_return false;
-    }
-    bool served = co_await serve_websocket(head, std::move(check.subprotocols));
-    if (served) co_return false;  // the connection ends with its WebSocket
+// A WebSocket handshake: checked here, answered by the app (or served as plain HTTP when the app
+// declines the websocket scope).
+net::awaitable<bool> Connection::serve_upgrade(protocol::RequestHead& head) {
+  protocol::HandshakeCheck check = protocol::check_websocket_handshake(head);
+  if (check.error_status == 426) {
+    co_await reject(426, check.error_reason, "sec-websocket-version: 13\r\n");
+    co_return false;
   }
+  if (check.error_status) {
+    co_await reject(check.error_status, check.error_reason);
+    co_return false;
+  }
+  bool served = co_await serve_websocket(head, std::move(check.subprotocols));
+  if (served) co_return false;  // the connection ends with its WebSocket
   co_return co_await serve_http(head);
 }
 
 net::awaitable<bool> Connection::serve_http(protocol::RequestHead& head) {
   bool body_complete = !head.has_body();
   auto exchange = std::make_shared<HttpExchange>(shared_from_this(), head, body_complete);
-  Scope scope = protocol::build_http_scope(head, info_, worker_.state());
   std::exception_ptr error;
   try {
-    co_await worker_.app()(std::move(scope), Receive(exchange), Send(exchange));
+    // The scope is built straight into the app's parameter: no Scope moves on the way.
+    boost::asio::awaitable<void> app =
+        worker_.app()(protocol::build_http_scope(head, info_, worker_.state()), Receive(exchange),
+                      Send(exchange));
+    co_await std::move(app);
   } catch (...) {
     error = std::current_exception();
   }
-  co_await net::this_coro::reset_cancellation_state();  // a cancelled app still gets its 500
-  bool keep_alive = co_await exchange->finish(error);
-  co_return keep_alive && !shutting_down();
+  std::optional<bool> keep_alive = error ? std::nullopt : exchange->finish_without_io();
+  if (!keep_alive) {
+    co_await net::this_coro::reset_cancellation_state();  // a cancelled app still gets its 500
+    keep_alive = co_await exchange->finish(error);
+  }
+  co_return *keep_alive && !shutting_down();
 }
 
 net::awaitable<bool> Connection::serve_websocket(const protocol::RequestHead& head,
@@ -254,16 +265,20 @@ void Connection::schedule_flush() {
   });
 }
 
-net::awaitable<bool> Connection::acquire_output() {
+net::awaitable<bool> Connection::wait_for_output() {
   while (writing_) {  // one write at a time; later writers queue in order
     co_await write_done_.async_wait(net::as_tuple(net::use_awaitable));  // woken by cancel()
     if (!socket_.is_open()) co_return false;
   }
-  if (write_timed_out_ || !socket_.is_open()) co_return false;
+  co_return true;
+}
+
+bool Connection::take_output() {
+  if (write_timed_out_ || !socket_.is_open()) return false;
   writing_ = true;
   in_flight_.swap(corked_);  // corks made during this write go out with the next one
   set_write_deadline(Clock::now() + to_clock(config().timeout_send));
-  co_return true;
+  return true;
 }
 
 void Connection::release_output() {
@@ -274,8 +289,11 @@ void Connection::release_output() {
 }
 
 net::awaitable<bool> Connection::write(protocol::WirePieces pieces) {
-  bool ready = co_await acquire_output();
-  if (!ready) co_return false;
+  if (writing_) {  // the usual case, a free output, needs no extra coroutine frame
+    bool free = co_await wait_for_output();
+    if (!free) co_return false;
+  }
+  if (!take_output()) co_return false;
   std::array<net::const_buffer, 4> buffers{net::buffer(in_flight_), net::buffer(pieces.prefix),
                                            net::buffer(pieces.data), net::buffer(pieces.suffix)};
   auto [ec, written] =
@@ -287,8 +305,11 @@ net::awaitable<bool> Connection::write(protocol::WirePieces pieces) {
 
 net::awaitable<bool> Connection::write_file(std::string_view prefix, int fd, std::uint64_t offset,
                                             std::uint64_t count, std::string_view suffix) {
-  bool ready = co_await acquire_output();
-  if (!ready) co_return false;
+  if (writing_) {  // the usual case, a free output, needs no extra coroutine frame
+    bool free = co_await wait_for_output();
+    if (!free) co_return false;
+  }
+  if (!take_output()) co_return false;
   std::array<net::const_buffer, 2> head{net::buffer(in_flight_), net::buffer(prefix)};
   auto [ec, written] = co_await net::async_write(socket_, head, net::as_tuple(net::use_awaitable));
   (void)written;
@@ -305,7 +326,7 @@ net::awaitable<bool> Connection::write_file(std::string_view prefix, int fd, std
 }
 
 // sendfile(2) on the non-blocking socket; when the socket buffer is full, wait until writable.
-// The send deadline (armed by acquire_output) cancels the wait if the client stops reading.
+// The send deadline cancels the wait if the client stops reading.
 net::awaitable<bool> Connection::send_file_bytes(int fd, std::uint64_t offset,
                                                  std::uint64_t count) {
   boost::system::error_code ec;
@@ -326,6 +347,7 @@ net::awaitable<bool> Connection::send_file_bytes(int fd, std::uint64_t offset,
     }
     if (errno == EINTR) continue;
     if (errno != EAGAIN && errno != EWOULDBLOCK) co_return false;
+    arm_send_deadline();  // --timeout-send bounds a wait without progress, not the whole file
     auto [wait_ec] =
         co_await socket_.async_wait(tcp::socket::wait_write, net::as_tuple(net::use_awaitable));
     if (wait_ec) co_return false;

@@ -43,7 +43,7 @@ HttpExchange::HttpExchange(std::shared_ptr<Connection> connection,
       version_(head.version()),
       expect_continue_(head.expect_continue),
       options_(response_options(connection_->worker().response_defaults(), head)),
-      encoder_(options_),
+      encoder_(options_, &connection_->response_scratch()),
       body_complete_(body_complete) {}
 
 // ---- receive ---------------------------------------------------------------------------------
@@ -145,11 +145,25 @@ net::awaitable<void> HttpExchange::wait_until_done() {
 
 net::awaitable<void> HttpExchange::send(Message message) {
   if (client_gone_ || request_error_status_) throw ClientDisconnected();
-  if (auto* start = std::get_if<HttpResponseStart>(&message)) {
+  // Bodies first and written right here: this is the hot path, and every nested coroutine would
+  // cost a frame per request.
+  if (auto* body = std::get_if<HttpResponseBody>(&message)) {
+    decide_close_before_head();
+    protocol::WirePieces pieces = encoder_.body(*body);
+    if (encoder_.complete() && connection_->has_buffered_input() && !app_finished_) {
+      // More pipelined requests are waiting: hold this response and send it with theirs.
+      connection_->cork(pieces);
+    } else if (!pieces.empty()) {
+      bool written = co_await connection_->write(pieces);
+      if (!written) {
+        client_gone_ = true;
+        throw ClientDisconnected();
+      }
+    }
+    if (encoder_.complete()) on_response_complete();
+  } else if (auto* start = std::get_if<HttpResponseStart>(&message)) {
     encoder_.start(std::move(*start));
     log_access();
-  } else if (auto* body = std::get_if<HttpResponseBody>(&message)) {
-    co_await send_body(*body);
   } else if (auto* file = std::get_if<HttpResponsePathsend>(&message)) {
     co_await send_file(*file);
   } else if (auto* trailers = std::get_if<HttpResponseTrailers>(&message)) {
@@ -166,18 +180,6 @@ void HttpExchange::decide_close_before_head() {
   // A client told to wait for 100 Continue may never send the body: don't promise keep-alive.
   if (!body_complete_ && expect_continue_ && !continue_sent_) encoder_.force_close();
   if (connection_->shutting_down()) encoder_.force_close();
-}
-
-net::awaitable<void> HttpExchange::send_body(const HttpResponseBody& body) {
-  decide_close_before_head();
-  protocol::WirePieces pieces = encoder_.body(body);
-  if (encoder_.complete() && connection_->has_buffered_input() && !app_finished_) {
-    // More pipelined requests are waiting: hold this response and send it with theirs.
-    connection_->cork(pieces);
-  } else if (!pieces.empty()) {
-    co_await write_or_disconnect(pieces);
-  }
-  if (encoder_.complete()) on_response_complete();
 }
 
 net::awaitable<void> HttpExchange::send_file(const HttpResponsePathsend& message) {
@@ -209,6 +211,14 @@ void HttpExchange::on_response_complete() {
 }
 
 // ---- after the app -----------------------------------------------------------------------------
+
+std::optional<bool> HttpExchange::finish_without_io() {
+  if (client_gone_ || !encoder_.complete() || (!body_complete_ && encoder_.keep_alive()))
+    return std::nullopt;
+  app_finished_ = true;
+  if (waiting_) wake_waiter_.emit(net::cancellation_type::terminal);  // a stale receive()
+  return encoder_.keep_alive();
+}
 
 net::awaitable<bool> HttpExchange::finish(std::exception_ptr error) {
   app_finished_ = true;

@@ -73,6 +73,17 @@ class Headers {
 };
 
 /// ASCII case-insensitive equality, the comparison HTTP uses for header names and tokens.
-bool iequals(std::string_view a, std::string_view b);
+/// Inline: it runs for every header of every request and response, mostly failing on the size.
+inline bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x == y) continue;
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + 32);
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + 32);
+    if (x != y) return false;
+  }
+  return true;
+}
 
 }  // namespace asgi

@@ -2,8 +2,10 @@
 // The connection scope, with the ASGI key names (HTTP and WebSocket 2.x, lifespan 2.0).
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "asgi/headers.hpp"
@@ -26,6 +28,23 @@ struct Address {
   bool operator==(const Address&) const = default;
 };
 
+/// `scope["extensions"]`: what the server supports beyond the core spec. Immutable and shared by
+/// every scope of a server, so passing it along costs no allocation per request.
+class Extensions {
+ public:
+  Extensions() = default;
+  explicit Extensions(Dict extensions)
+      : dict_(std::make_shared<const Dict>(std::move(extensions))) {}
+  bool contains(std::string_view name) const { return find(name) != nullptr; }
+  /// The extension's settings dict, or nullptr when the server does not offer it.
+  const Value* find(std::string_view name) const;
+  const Dict& dict() const;
+  bool operator==(const Extensions& other) const { return dict() == other.dict(); }
+
+ private:
+  std::shared_ptr<const Dict> dict_;
+};
+
 struct Scope {
   std::string type;  ///< "http", "websocket" or "lifespan"
   AsgiVersions asgi;
@@ -41,7 +60,7 @@ struct Scope {
   std::optional<Address> server;
   std::vector<std::string> subprotocols;  ///< WebSocket only
   State state;
-  Dict extensions;
+  Extensions extensions;
 
   /// The scope as an ASGI dict (only the keys that apply to `type`).
   Value to_value() const;

@@ -73,6 +73,13 @@ class RequestParser {
   std::size_t head_bytes_ = 0;
   std::size_t host_count_ = 0;
   std::size_t transfer_encoding_count_ = 0;
+  // Where the fields check_head() looks at are (index into head_.headers; npos: absent), noted
+  // while parsing so the checks need no lookups.
+  static constexpr std::size_t absent = static_cast<std::size_t>(-1);
+  std::size_t host_field_ = absent;
+  std::size_t transfer_encoding_field_ = absent;
+  std::size_t expect_field_ = absent;
+  std::size_t te_field_ = absent;
   std::uint64_t body_bytes_ = 0;
   std::size_t chunk_extension_bytes_ = 0;
   std::string* body_sink_ = nullptr;

@@ -43,7 +43,11 @@ struct FilePieces {
 
 class ResponseEncoder {
  public:
-  explicit ResponseEncoder(const ResponseOptions& options);
+  /// `scratch`, when given, is where the wire bytes are rendered: a server passes one string per
+  /// connection so that no response allocates it again. It must outlive the encoder.
+  explicit ResponseEncoder(const ResponseOptions& options, std::string* scratch = nullptr);
+  ResponseEncoder(const ResponseEncoder&) = delete;
+  ResponseEncoder& operator=(const ResponseEncoder&) = delete;
 
   /// Takes `http.response.start`. Writes nothing yet.
   /// @throws ProtocolError for a second start, a status outside 200-599 (1xx cannot be final) or
@@ -103,7 +107,8 @@ class ResponseEncoder {
   int status_ = 0;
   std::optional<std::uint64_t> declared_length_;
   std::uint64_t sent_length_ = 0;
-  std::string buffer_;
+  std::string own_buffer_;
+  std::string& buffer_;
 };
 
 /// RFC 9110 §5.6.2 token (a valid field name).

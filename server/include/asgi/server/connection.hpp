@@ -45,6 +45,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   ReadBuffer& input() { return input_; }
   boost::asio::ip::tcp::socket& socket() { return socket_; }
   const std::string& client_label() const { return client_label_; }
+  /// Where the current response's head is rendered (one string per connection, reused).
+  std::string& response_scratch() { return response_scratch_; }
 
   /// Reads more bytes into input(), waiting at most `timeout`.
   boost::asio::awaitable<ReadResult> read_more(Clock::duration timeout);
@@ -67,7 +69,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   enum class HeadResult { ready, closed, rejected };
 
   boost::asio::awaitable<HeadResult> read_head();
-  boost::asio::awaitable<bool> serve_request();
+  boost::asio::awaitable<bool> serve_upgrade(protocol::RequestHead& head);
   boost::asio::awaitable<bool> serve_http(protocol::RequestHead& head);
   /// False when the app declined the websocket scope (the request is then served as HTTP).
   boost::asio::awaitable<bool> serve_websocket(const protocol::RequestHead& head,
@@ -77,9 +79,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Clock::duration send_timeout() const;
   boost::asio::awaitable<void> close_gracefully(bool linger);
   void schedule_flush();
-  /// One write at a time: waits for the current one, then holds the output until release_output.
-  /// False when the connection can no longer write.
-  boost::asio::awaitable<bool> acquire_output();
+  /// One write at a time: wait_for_output() waits for the current one (false when the connection
+  /// closed meanwhile), take_output() holds the output until release_output().
+  boost::asio::awaitable<bool> wait_for_output();
+  bool take_output();
   void release_output();
   boost::asio::awaitable<bool> send_file_bytes(int fd, std::uint64_t offset, std::uint64_t count);
 
@@ -96,6 +99,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   ReadBuffer input_;
   std::string corked_;
   std::string in_flight_;
+  std::string response_scratch_;
   bool idle_ = false;                                  ///< waiting for the first byte of a request
   std::shared_ptr<class WebSocketSession> websocket_;  ///< set while serving a WebSocket
   boost::asio::cancellation_signal cancel_signal_;

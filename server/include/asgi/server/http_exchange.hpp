@@ -7,6 +7,7 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "asgi/app.hpp"
@@ -29,11 +30,14 @@ class HttpExchange final : public detail::Channel {
   /// Called once the app returned (or threw `error`). Returns true when the connection can carry
   /// another request.
   boost::asio::awaitable<bool> finish(std::exception_ptr error);
+  /// The common case of finish() (the app returned with its response complete and the request
+  /// body read), without a coroutine: whether the connection can carry another request, or
+  /// nullopt when finish() has work to do.
+  std::optional<bool> finish_without_io();
 
  private:
   boost::asio::awaitable<Event> read_body();
   boost::asio::awaitable<void> wait_until_done();
-  boost::asio::awaitable<void> send_body(const HttpResponseBody& body);
   boost::asio::awaitable<void> send_file(const HttpResponsePathsend& message);
   /// Before the head goes out: whether this response must close the connection.
   void decide_close_before_head();
