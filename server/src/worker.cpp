@@ -16,14 +16,7 @@ Worker::Worker(const Config& config, const App& app) : config_(config), app_(app
 }
 
 void Worker::serve(boost::asio::ip::tcp::socket socket) {
-  auto connection = std::make_shared<Connection>(std::move(socket), *this);
-  // The function object (and with it the connection) lives as long as the coroutine runs.
-  auto run = [connection] { return connection->run(); };
-  // The slot lets a graceful shutdown that ran out of time cancel the connection, app included.
-  boost::asio::co_spawn(
-      context_, std::move(run),
-      boost::asio::bind_cancellation_slot(connection->cancellation_slot(),
-                                          log::LogEscapedException{"connection"}));
+  std::make_shared<Connection>(std::move(socket), *this)->start();
 }
 
 void Worker::start() {

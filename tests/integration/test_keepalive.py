@@ -1,6 +1,7 @@
 """Persistent connections: HTTP/1.1 keeps the connection by default, HTTP/1.0 closes it unless
 asked, and `Connection: close` (any case) closes it after the response."""
 
+import time
 import unittest
 
 from support import ServerTestCase, request
@@ -20,6 +21,27 @@ class KeepAliveTest(ServerTestCase):
             self.assertEqual((resp.version, resp.status, resp.reason), ("1.1", 200, "OK"))
             self.assertEqual(resp.body, HELLO)
             self.assertIsNone(resp.header("connection"))
+        r.assert_open(0.5)
+
+    def test_idle_connection_wakes_for_its_next_request(self):
+        """A connection idle for longer than the park delay (25 ms: it then gives back its
+        coroutine and buffers and waits on a callback) serves the next request as before: single,
+        pipelined, and split across writes with pauses in between."""
+        r = self.reader()
+        for i in range(4):
+            time.sleep(0.1)  # parked by now
+            r.send(request("GET", "/idle%d" % i))
+            resp = r.read_response()
+            self.assertEqual((resp.status, resp.body), (200, HELLO))
+        time.sleep(0.1)
+        r.send(request("GET", "/a") + request("GET", "/b"))
+        self.assertEqual([r.read_response().body for _ in range(2)], [HELLO, HELLO])
+        time.sleep(0.1)
+        raw = request("GET", "/split")
+        r.send(raw[:5])
+        time.sleep(0.1)  # a started request does not park: the header timeout applies
+        r.send(raw[5:])
+        self.assertEqual(r.read_response().body, HELLO)
         r.assert_open(0.5)
 
     def test_http10_closes_after_response_by_default(self):

@@ -28,7 +28,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   Connection(boost::asio::ip::tcp::socket socket, Worker& worker);
   ~Connection();
-  boost::asio::awaitable<void> run();
+  /// Starts serving (in a coroutine owned by the connection).
+  void start();
 
   // ---- graceful shutdown ----
   /// Close now if idle; otherwise finish the current response with `connection: close`.
@@ -41,7 +42,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // ---- used by HttpExchange --------------------------------------------------------------------
   Worker& worker() { return worker_; }
   const Config& config() const { return worker_.config(); }
-  protocol::RequestParser& parser() { return parser_; }
+  protocol::RequestParser& parser() { return *parser_; }
   ReadBuffer& input() { return input_; }
   boost::asio::ip::tcp::socket& socket() { return socket_; }
   const std::string& client_label() const { return client_label_; }
@@ -66,7 +67,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool has_buffered_input() const { return !input_.empty(); }
 
  private:
-  enum class HeadResult { ready, closed, rejected };
+  enum class HeadResult { ready, closed, rejected, parked };
+
+  void serve_in_coroutine();
+  boost::asio::awaitable<bool> serve();
+  void park();
+  void unpark(const boost::system::error_code& ec);
 
   boost::asio::awaitable<HeadResult> read_head();
   boost::asio::awaitable<bool> serve_upgrade(protocol::RequestHead& head);
@@ -83,34 +89,38 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// closed meanwhile), take_output() holds the output until release_output().
   boost::asio::awaitable<bool> wait_for_output();
   bool take_output();
+  void wake_writers();
   void release_output();
   boost::asio::awaitable<bool> send_file_bytes(int fd, std::uint64_t offset, std::uint64_t count);
 
   void set_read_deadline(Clock::time_point when);
   void set_write_deadline(Clock::time_point when);
+  void set_park_deadline(Clock::time_point when);
   void arm_timer(Clock::time_point when);
   void on_timer();
 
   boost::asio::ip::tcp::socket socket_;
   Worker& worker_;
-  protocol::RequestParser parser_;
+  std::unique_ptr<protocol::RequestParser> parser_;  ///< none while parked
   protocol::ConnectionInfo info_;
   std::string client_label_;  ///< "host:port" for logs
   ReadBuffer input_;
   std::string corked_;
   std::string in_flight_;
   std::string response_scratch_;
-  bool idle_ = false;                                  ///< waiting for the first byte of a request
+  bool idle_ = false;  ///< waiting for the first byte of a request (or parked)
   std::shared_ptr<class WebSocketSession> websocket_;  ///< set while serving a WebSocket
   boost::asio::cancellation_signal cancel_signal_;
   bool writing_ = false;
   bool flush_scheduled_ = false;
-  boost::asio::steady_timer write_done_;  ///< wakes writers queued behind the current write
+  std::unique_ptr<boost::asio::steady_timer> write_done_;  ///< wakes writers queued behind one
 
   boost::asio::steady_timer timer_;  ///< one timer serves both deadlines
   bool timer_armed_ = false;
   Clock::time_point read_deadline_ = Clock::time_point::max();
   Clock::time_point write_deadline_ = Clock::time_point::max();
+  Clock::time_point park_deadline_ = Clock::time_point::max();
+  bool park_requested_ = false;
   bool read_timed_out_ = false;
   bool write_timed_out_ = false;
 };

@@ -11,6 +11,7 @@
 #include "asgi/app.hpp"
 #include "asgi/protocol/response_encoder.hpp"
 #include "asgi/server/config.hpp"
+#include "asgi/server/memory_trim.hpp"
 
 namespace asgi::server {
 
@@ -48,6 +49,8 @@ class Worker {
   // ---- connection registry (worker thread only) ----
   void add(Connection* connection);
   void remove(Connection* connection);
+  /// A connection parked and released its buffers (see MemoryTrim).
+  void note_parked() { memory_trim_.note_release(); }
 
  private:
   const Config& config_;
@@ -60,6 +63,7 @@ class Worker {
   std::thread thread_;
   // Declared last: destroyed first, so coroutine frames it holds die before what they reference.
   boost::asio::io_context context_{1};
+  MemoryTrim memory_trim_{context_};  // after context_: its timer goes before the context does
 };
 
 }  // namespace asgi::server
