@@ -34,11 +34,7 @@ boost::asio::awaitable<void> echo_websocket(asgi::Receive receive, asgi::Send se
   }
 }
 
-boost::asio::awaitable<void> echo_app(asgi::Scope scope, asgi::Receive receive, asgi::Send send) {
-  if (scope.type == "websocket") {
-    co_await echo_websocket(std::move(receive), std::move(send));
-    co_return;
-  }
+boost::asio::awaitable<void> echo_http(asgi::Scope scope, asgi::Receive receive, asgi::Send send) {
   apps::require_http(scope, "echo");
 
   // Wait for the first chunk before answering: a client that leaves straight away gets nothing.
@@ -61,6 +57,14 @@ boost::asio::awaitable<void> echo_app(asgi::Scope scope, asgi::Receive receive, 
     event = co_await receive();
   }
   co_await send(asgi::HttpResponseBody("", /*more_body=*/false));  // the end of the response
+}
+
+// A plain function, not a coroutine: it returns the coroutine the scope needs, so a WebSocket
+// holds only echo_websocket's small frame for its whole life (a coroutine frame is as big as all
+// of its branches' locals together).
+boost::asio::awaitable<void> echo_app(asgi::Scope scope, asgi::Receive receive, asgi::Send send) {
+  if (scope.type == "websocket") return echo_websocket(std::move(receive), std::move(send));
+  return echo_http(std::move(scope), std::move(receive), std::move(send));
 }
 
 }  // namespace

@@ -126,7 +126,12 @@ net::awaitable<bool> Connection::serve() {
       keep_alive = co_await serve_upgrade(request);
     else
       keep_alive = co_await serve_http(request);
-    if (!keep_alive) break;
+    if (!keep_alive) {
+      // A WebSocket that ended on a protocol error may leave unread frames: drain them, or the
+      // close would be a reset that can destroy our Close frame before the client reads it.
+      linger = upgrade;
+      break;
+    }
   }
   if (!corked_.empty()) co_await write({});
   co_await close_gracefully(linger);
@@ -149,6 +154,11 @@ void Connection::park() {
   };
   // std::allocator: an exact-size block, not one of Asio's recycled (often much bigger) ones.
   socket_.async_wait(tcp::socket::wait_read, net::bind_allocator(std::allocator<void>(), wake));
+}
+
+void Connection::release_http_state() {
+  input_.release_if_empty();
+  parser_.reset();
 }
 
 void Connection::unpark(const boost::system::error_code& ec) {
@@ -247,9 +257,9 @@ net::awaitable<bool> Connection::serve_http(protocol::RequestHead& head) {
   std::exception_ptr error;
   try {
     // The scope is built straight into the app's parameter: no Scope moves on the way.
+    auto make_scope = [&] { return protocol::build_http_scope(head, info_, worker_.state()); };
     boost::asio::awaitable<void> app =
-        worker_.app()(protocol::build_http_scope(head, info_, worker_.state()), Receive(exchange),
-                      Send(exchange));
+        worker_.call_app(make_scope, Receive(exchange), Send(exchange));
     co_await std::move(app);
   } catch (...) {
     error = std::current_exception();

@@ -1,6 +1,7 @@
 #include "asgi/server/websocket_session.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -11,7 +12,6 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/websocket/stream.hpp>
 #include <cstring>
-#include <deque>
 #include <optional>
 
 #include "asgi/errors.hpp"
@@ -73,17 +73,31 @@ net::awaitable<void> wait_on(net::steady_timer& timer) {
 
 }  // namespace
 
+// A timer made on first use: most sessions never need most of their timers, and an idle
+// WebSocket should cost little (each timer is about 120 bytes).
+class LazyTimer {
+ public:
+  net::steady_timer& get(const net::any_io_executor& executor) {
+    if (!timer_) timer_ = std::make_unique<net::steady_timer>(executor, Clock::time_point::max());
+    return *timer_;
+  }
+  void cancel() {
+    if (timer_) timer_->cancel();
+  }
+
+ private:
+  std::unique_ptr<net::steady_timer> timer_;
+};
+
+namespace {}  // namespace
+
 struct WebSocketSession::Impl {
   Impl(std::shared_ptr<Connection> c, protocol::RequestHead h, std::vector<std::string> offered)
       : connection(std::move(c)),
         head(std::move(h)),
         cycle(offered),
         receive_wakeup(connection->socket().get_executor(), Clock::time_point::max()),
-        reader_wakeup(connection->socket().get_executor(), Clock::time_point::max()),
-        write_idle(connection->socket().get_executor(), Clock::time_point::max()),
-        done_wakeup(connection->socket().get_executor()),
-        ping_timer(connection->socket().get_executor()),
-        grace_timer(connection->socket().get_executor()) {}
+        ping_timer(connection->socket().get_executor()) {}
 
   std::shared_ptr<Connection> connection;
   protocol::RequestHead head;
@@ -95,7 +109,7 @@ struct WebSocketSession::Impl {
   bool touched = false;  // the app called receive() or send()
   bool connect_delivered = false;
   bool disconnect_delivered = false;
-  std::deque<Event> queue;
+  std::vector<WebSocketReceive> queue;  // a deque would allocate even while empty
   std::size_t queued_bytes = 0;
   bool closed = false;   // no more frames will arrive
   bool closing = false;  // we started the close handshake
@@ -103,14 +117,17 @@ struct WebSocketSession::Impl {
   std::string close_reason;
   bool reader_running = false;
   net::steady_timer receive_wakeup;  // the app waits for messages
-  net::steady_timer reader_wakeup;   // the reader waits for queue space
+  LazyTimer reader_wakeup;           // the reader waits for queue space
   // send side
   bool writing = false;
-  net::steady_timer write_idle;
-  net::steady_timer done_wakeup;
+  LazyTimer write_idle;
+  LazyTimer done_wakeup;
   net::steady_timer ping_timer;
-  net::steady_timer grace_timer;  // a close handshake the peer does not finish is cut short
+  LazyTimer grace_timer;  // a close handshake the peer does not finish is cut short
   Clock::time_point last_pong = Clock::now();
+  std::uint32_t ping_sequence = 0;
+
+  net::any_io_executor executor() const { return connection->socket().get_executor(); }
 
   const Config& config() const { return connection->config(); }
 
@@ -126,7 +143,10 @@ struct WebSocketSession::Impl {
   }
 
   net::awaitable<void> lock_writes() {
-    while (writing) co_await wait_on(write_idle);
+    while (writing) {
+      net::steady_timer& idle = write_idle.get(executor());
+      co_await wait_on(idle);
+    }
     writing = true;
   }
   void unlock_writes() {
@@ -137,8 +157,9 @@ struct WebSocketSession::Impl {
   // Once a close frame went either way, the peer gets close_grace to finish the handshake and
   // close TCP; after that the socket is closed under it (a peer must not hold us open).
   void arm_close_grace() {
-    grace_timer.expires_after(close_grace);
-    grace_timer.async_wait([this](boost::system::error_code ec) {
+    net::steady_timer& timer = grace_timer.get(executor());
+    timer.expires_after(close_grace);
+    timer.async_wait([this](boost::system::error_code ec) {
       if (ec || !reader_running) return;  // cancelled (session gone) or already finished
       boost::system::error_code ignored;
       connection->socket().close(ignored);
@@ -191,12 +212,11 @@ net::awaitable<Event> WebSocketSession::receive() {
   }
   while (s.queue.empty() && !s.closed && !s.closing) co_await wait_on(s.receive_wakeup);
   if (!s.queue.empty()) {
-    Event event = std::move(s.queue.front());
-    s.queue.pop_front();
-    auto& message = std::get<WebSocketReceive>(event);
+    WebSocketReceive message = std::move(s.queue.front());
+    s.queue.erase(s.queue.begin());  // at most ws_max_queue (32) entries: cheap
     s.queued_bytes -= message.bytes ? message.bytes->size() : message.text->size();
     s.reader_wakeup.cancel();  // room again
-    co_return event;
+    co_return message;
   }
   if (s.disconnect_delivered) throw ClientDisconnected();  // websocket.disconnect comes once
   s.disconnect_delivered = true;
@@ -210,7 +230,8 @@ namespace {
 
 net::awaitable<void> read_loop(std::shared_ptr<WebSocketSession> keep_alive,
                                WebSocketSession::Impl& s);
-net::awaitable<void> ping_loop(std::shared_ptr<WebSocketSession> keep_alive,
+void schedule_ping(std::shared_ptr<WebSocketSession> session, WebSocketSession::Impl& s);
+net::awaitable<void> ping_once(std::shared_ptr<WebSocketSession> session,
                                WebSocketSession::Impl& s);
 
 // Completes the handshake: Beast validates it again and writes the 101 with the negotiated
@@ -273,6 +294,9 @@ net::awaitable<bool> accept(WebSocketSession::Impl& s, const WebSocketAccept& me
     co_return false;
   }
   s.log_access("[accepted]");
+  // From here on only frames arrive: the HTTP side's buffer, parser and header copy can go.
+  s.connection->release_http_state();
+  s.head.headers = Headers();
   co_return true;
 }
 
@@ -290,9 +314,7 @@ net::awaitable<void> WebSocketSession::send(Message message) {
       s.reader_running = true;
       net::co_spawn(s.connection->socket().get_executor(), read_loop(shared_from_this(), s),
                     log::LogEscapedException{"websocket reader"});
-      if (s.config().ws_ping_interval.count() > 0)
-        net::co_spawn(s.connection->socket().get_executor(), ping_loop(shared_from_this(), s),
-                      log::LogEscapedException{"websocket ping"});
+      if (s.config().ws_ping_interval.count() > 0) schedule_ping(shared_from_this(), s);
       break;
     }
     case protocol::WebSocketCycle::Action::send: {
@@ -394,13 +416,15 @@ net::awaitable<void> read_loop(std::shared_ptr<WebSocketSession> keep_alive,
     buffer.consume(n);
     s.queued_bytes += payload.size();
     if (s.ws->got_text())
-      s.queue.emplace_back(WebSocketReceive(std::nullopt, std::move(payload)));
+      s.queue.emplace_back(std::nullopt, std::move(payload));
     else
-      s.queue.emplace_back(WebSocketReceive(std::move(payload), std::nullopt));
+      s.queue.emplace_back(std::move(payload), std::nullopt);
     s.receive_wakeup.cancel();
     // Backpressure: stop reading while the app has not taken what arrived.
-    while (!s.closed && (s.queue.size() >= max_queue || s.queued_bytes >= max_queued_bytes))
-      co_await wait_on(s.reader_wakeup);
+    while (!s.closed && (s.queue.size() >= max_queue || s.queued_bytes >= max_queued_bytes)) {
+      net::steady_timer& room = s.reader_wakeup.get(s.executor());
+      co_await wait_on(room);
+    }
     if (buffer.capacity() > 64 * 1024) buffer = beast::flat_buffer();  // idle sockets stay small
   }
   s.reader_running = false;
@@ -409,31 +433,39 @@ net::awaitable<void> read_loop(std::shared_ptr<WebSocketSession> keep_alive,
 }
 
 // Keepalive (Uvicorn's semantics): a ping every interval; no pong within the timeout -> 1011.
-net::awaitable<void> ping_loop(std::shared_ptr<WebSocketSession> session,
+// Between pings only a timer callback waits (no coroutine frames parked on an idle socket).
+void schedule_ping(std::shared_ptr<WebSocketSession> session, WebSocketSession::Impl& s) {
+  if (s.closed || s.closing) return;
+  s.ping_timer.expires_after(to_clock(s.config().ws_ping_interval));
+  auto fire = [session, &s](boost::system::error_code ec) mutable {
+    if (ec || s.closed || s.closing) return;
+    net::co_spawn(s.executor(), ping_once(std::move(session), s),
+                  log::LogEscapedException{"websocket ping"});
+  };
+  s.ping_timer.async_wait(net::bind_allocator(std::allocator<void>(), std::move(fire)));
+}
+
+net::awaitable<void> ping_once(std::shared_ptr<WebSocketSession> session,
                                WebSocketSession::Impl& s) {
   const Config& config = s.config();
-  std::uint32_t sequence = 0;
-  while (!s.closed && !s.closing) {
-    s.ping_timer.expires_after(to_clock(config.ws_ping_interval));
-    co_await wait_on(s.ping_timer);
-    if (s.closed || s.closing) break;
-    Clock::time_point sent = Clock::now();
-    std::string payload = std::to_string(++sequence);
-    co_await s.lock_writes();
-    auto [ec] = co_await s.ws->async_ping(websocket::ping_data(payload.c_str()),
-                                          net::as_tuple(net::use_awaitable));
-    s.unlock_writes();
-    if (ec || config.ws_ping_timeout.count() <= 0) continue;
+  Clock::time_point sent = Clock::now();
+  std::string payload = std::to_string(++s.ping_sequence);
+  co_await s.lock_writes();
+  auto [ec] = co_await s.ws->async_ping(websocket::ping_data(payload.c_str()),
+                                        net::as_tuple(net::use_awaitable));
+  s.unlock_writes();
+  if (!ec && config.ws_ping_timeout.count() > 0) {
     s.ping_timer.expires_after(to_clock(config.ws_ping_timeout));
     co_await wait_on(s.ping_timer);
-    if (s.closed || s.closing) break;
+    if (s.closed || s.closing) co_return;
     if (s.last_pong < sent) {
       log::error().info("WebSocket {} closed: keepalive ping timeout",
                         s.connection->client_label());
       co_await session->close_connection(1011, "keepalive ping timeout");
-      break;
+      co_return;
     }
   }
+  schedule_ping(std::move(session), s);
 }
 
 }  // namespace
@@ -481,8 +513,9 @@ net::awaitable<WebSocketSession::Outcome> WebSocketSession::run(Scope scope) {
   // Let the read loop see the client's close reply, but not forever.
   auto deadline = Clock::now() + close_grace;
   while (s.reader_running && Clock::now() < deadline) {
-    s.done_wakeup.expires_at(deadline);
-    co_await wait_on(s.done_wakeup);
+    net::steady_timer& done = s.done_wakeup.get(s.executor());
+    done.expires_at(deadline);
+    co_await wait_on(done);
   }
   s.ping_timer.cancel();
   if (s.reader_running) {

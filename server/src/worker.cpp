@@ -11,6 +11,7 @@
 namespace asgi::server {
 
 Worker::Worker(const Config& config, const App& app) : config_(config), app_(app) {
+  if (const AppFunction* function = app.target<AppFunction>()) app_function_ = *function;
   response_defaults_.date_header = config.date_header;
   response_defaults_.server_header = config.server_header;
 }

@@ -369,8 +369,8 @@ class PathsendSendTimeoutTest(PathsendTestBase):
             resp = other.read_response()
             self.assertEqual((resp.status, resp.body), (200, SMALL))
         rss = vm_rss_bytes(self.server.proc.pid)
+        # Growth, not the absolute size: a sanitizer build's shadow memory alone exceeds the file.
         self.assertLess(rss - rss_before, 16 * MIB, "VmRSS grew from %d to %d" % (rss_before, rss))
-        self.assertLess(rss, self.SIZE)
 
         time.sleep(max(0.0, 3.0 - (time.monotonic() - stalled_at)))
         rest = r.read_until_close(5)

@@ -144,7 +144,10 @@ class ViolationTest(WsTestCase):
         c = self.ws("/echo")
         c.send_text("ok")
         self.assertEqual(c.read_message(), (OP_TEXT, b"ok"))
-        c.send_raw(bad + frame(OP_PING, b"after"), chop=chop)
+        try:
+            c.send_raw(bad + frame(OP_PING, b"after"), chop=chop)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server may close before the rest arrives; its Close frame must be there
         try:
             f = c.read_frame()
         except Exception as e:  # noqa: BLE001 - reported as a failure with context

@@ -63,6 +63,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// A write that makes no progress for --timeout-send cancels the socket's operations.
   void arm_send_deadline() { set_write_deadline(Clock::now() + send_timeout()); }
   void clear_send_deadline() { set_write_deadline(Clock::time_point::max()); }
+  /// After a WebSocket upgrade: frees the request parser and the (emptied) input buffer.
+  void release_http_state();
   /// True when unparsed bytes (a pipelined request) are already buffered.
   bool has_buffered_input() const { return !input_.empty(); }
 
