@@ -246,9 +246,12 @@ net::awaitable<bool> Connection::serve_upgrade(protocol::RequestHead& head) {
     co_await reject(check.error_status, check.error_reason);
     co_return false;
   }
-  bool served = co_await serve_websocket(head, std::move(check.subprotocols));
-  if (served) co_return false;  // the connection ends with its WebSocket
-  co_return co_await serve_http(head);
+  websocket_ =
+      std::make_shared<WebSocketSession>(shared_from_this(), head, std::move(check.subprotocols));
+  auto outcome = co_await websocket_->run();
+  websocket_.reset();
+  if (outcome == WebSocketSession::Outcome::served) co_return false;  // ends with its WebSocket
+  co_return co_await serve_http(head);  // the app declined the websocket scope
 }
 
 net::awaitable<bool> Connection::serve_http(protocol::RequestHead& head) {
@@ -270,16 +273,6 @@ net::awaitable<bool> Connection::serve_http(protocol::RequestHead& head) {
     keep_alive = co_await exchange->finish(error);
   }
   co_return *keep_alive && !shutting_down();
-}
-
-net::awaitable<bool> Connection::serve_websocket(const protocol::RequestHead& head,
-                                                 std::vector<std::string> subprotocols) {
-  Scope scope = protocol::build_websocket_scope(head, info_, worker_.state(), subprotocols);
-  websocket_ =
-      std::make_shared<WebSocketSession>(shared_from_this(), head, std::move(subprotocols));
-  auto outcome = co_await websocket_->run(std::move(scope));
-  websocket_.reset();
-  co_return outcome == WebSocketSession::Outcome::served;
 }
 
 // A request that never reaches the app: one warning line, a short answer, then close.

@@ -116,8 +116,10 @@ struct WebSocketSession::Impl {
   int close_code = 1006;
   std::string close_reason;
   bool reader_running = false;
+  bool reader_paused = false;  // the queue is full: receive() restarts the reader
+  beast::flat_buffer read_buffer;
+  WebSocketSession* owner = nullptr;
   net::steady_timer receive_wakeup;  // the app waits for messages
-  LazyTimer reader_wakeup;           // the reader waits for queue space
   // send side
   bool writing = false;
   LazyTimer write_idle;
@@ -187,16 +189,20 @@ struct WebSocketSession::Impl {
     closed = true;
     cycle.on_closed();
     receive_wakeup.cancel();
-    reader_wakeup.cancel();
     ping_timer.cancel();
+    resume_reader();  // it reads on until the close handshake ends
   }
+
+  void resume_reader();
 };
 
 WebSocketSession::WebSocketSession(std::shared_ptr<Connection> connection,
                                    protocol::RequestHead head,
                                    std::vector<std::string> subprotocols)
-    : impl_(std::make_unique<Impl>(std::move(connection), std::move(head),
-                                   std::move(subprotocols))) {}
+    : impl_(
+          std::make_unique<Impl>(std::move(connection), std::move(head), std::move(subprotocols))) {
+  impl_->owner = this;
+}
 
 WebSocketSession::~WebSocketSession() = default;
 
@@ -210,12 +216,14 @@ net::awaitable<Event> WebSocketSession::receive() {
     s.connect_delivered = true;
     co_return WebSocketConnect{};
   }
-  while (s.queue.empty() && !s.closed && !s.closing) co_await wait_on(s.receive_wakeup);
+  while (s.queue.empty() && !s.closed && !s.closing)  // woken by cancel(); no helper frame
+    co_await s.receive_wakeup.async_wait(net::as_tuple(net::use_awaitable));
   if (!s.queue.empty()) {
     WebSocketReceive message = std::move(s.queue.front());
     s.queue.erase(s.queue.begin());  // at most ws_max_queue (32) entries: cheap
     s.queued_bytes -= message.bytes ? message.bytes->size() : message.text->size();
-    s.reader_wakeup.cancel();  // room again
+    if (s.queue.size() < s.config().ws_max_queue && s.queued_bytes < max_queued_bytes)
+      s.resume_reader();  // room again
     co_return message;
   }
   if (s.disconnect_delivered) throw ClientDisconnected();  // websocket.disconnect comes once
@@ -228,8 +236,9 @@ net::awaitable<Event> WebSocketSession::receive() {
 
 namespace {
 
-net::awaitable<void> read_loop(std::shared_ptr<WebSocketSession> keep_alive,
-                               WebSocketSession::Impl& s);
+void start_read(std::shared_ptr<WebSocketSession> session, WebSocketSession::Impl& s);
+void on_read(std::shared_ptr<WebSocketSession> session, WebSocketSession::Impl& s,
+             beast::error_code ec);
 void schedule_ping(std::shared_ptr<WebSocketSession> session, WebSocketSession::Impl& s);
 net::awaitable<void> ping_once(std::shared_ptr<WebSocketSession> session,
                                WebSocketSession::Impl& s);
@@ -312,8 +321,7 @@ net::awaitable<void> WebSocketSession::send(Message message) {
       bool accepted = co_await accept(s, std::get<WebSocketAccept>(message));
       if (!accepted) throw ClientDisconnected();
       s.reader_running = true;
-      net::co_spawn(s.connection->socket().get_executor(), read_loop(shared_from_this(), s),
-                    log::LogEscapedException{"websocket reader"});
+      start_read(shared_from_this(), s);
       if (s.config().ws_ping_interval.count() > 0) schedule_ping(shared_from_this(), s);
       break;
     }
@@ -396,41 +404,59 @@ void WebSocketSession::shutdown() {
 
 namespace {
 
-net::awaitable<void> read_loop(std::shared_ptr<WebSocketSession> keep_alive,
-                               WebSocketSession::Impl& s) {
-  beast::flat_buffer buffer;
-  const std::size_t max_queue = s.config().ws_max_queue;
-  for (;;) {
-    auto [ec, n] = co_await s.ws->async_read(buffer, net::as_tuple(net::use_awaitable));
-    if (ec) {
-      if (ec == websocket::error::closed) {
-        auto reason = s.ws->reason();
-        s.end(reason.code == websocket::close_code::none ? 1005 : static_cast<int>(reason.code),
-              std::string(reason.reason.data(), reason.reason.size()));
-      } else {
-        s.end(close_code_for(ec), "");
-      }
-      break;
-    }
-    std::string payload(static_cast<const char*>(buffer.data().data()), n);
-    buffer.consume(n);
-    s.queued_bytes += payload.size();
-    if (s.ws->got_text())
-      s.queue.emplace_back(std::nullopt, std::move(payload));
-    else
-      s.queue.emplace_back(std::move(payload), std::nullopt);
-    s.receive_wakeup.cancel();
-    // Backpressure: stop reading while the app has not taken what arrived.
-    while (!s.closed && (s.queue.size() >= max_queue || s.queued_bytes >= max_queued_bytes)) {
-      net::steady_timer& room = s.reader_wakeup.get(s.executor());
-      co_await wait_on(room);
-    }
-    if (buffer.capacity() > 64 * 1024) buffer = beast::flat_buffer();  // idle sockets stay small
-  }
-  s.reader_running = false;
-  s.done_wakeup.cancel();
-  (void)keep_alive;
+// The reader: one Beast read at a time, restarted from its own completion handler (a callback,
+// so an idle WebSocket parks no coroutine), paused while the app has not taken what arrived
+// (backpressure). A message's first read asks for little, so idle sockets keep a small buffer.
+void start_read(std::shared_ptr<WebSocketSession> session, WebSocketSession::Impl& s) {
+  constexpr std::size_t first_read = 512, next_reads = 64 * 1024;
+  std::size_t limit = s.read_buffer.size() == 0 ? first_read : next_reads;
+  auto done = [session, &s](beast::error_code ec, std::size_t) mutable {
+    on_read(std::move(session), s, ec);
+  };
+  s.ws->async_read_some(s.read_buffer, limit, std::move(done));
 }
+
+void on_read(std::shared_ptr<WebSocketSession> session, WebSocketSession::Impl& s,
+             beast::error_code ec) {
+  if (ec) {
+    if (ec == websocket::error::closed) {
+      auto reason = s.ws->reason();
+      s.end(reason.code == websocket::close_code::none ? 1005 : static_cast<int>(reason.code),
+            std::string(reason.reason.data(), reason.reason.size()));
+    } else {
+      s.end(close_code_for(ec), "");
+    }
+    s.reader_running = false;
+    s.done_wakeup.cancel();
+    return;
+  }
+  if (!s.ws->is_message_done()) return start_read(std::move(session), s);
+  const auto* data = static_cast<const char*>(s.read_buffer.data().data());
+  std::string payload(data, s.read_buffer.size());
+  s.read_buffer.consume(payload.size());
+  if (s.read_buffer.capacity() > 64 * 1024) s.read_buffer = beast::flat_buffer();  // stay small
+  s.queued_bytes += payload.size();
+  if (s.ws->got_text())
+    s.queue.emplace_back(std::nullopt, std::move(payload));
+  else
+    s.queue.emplace_back(std::move(payload), std::nullopt);
+  s.receive_wakeup.cancel();
+  if (!s.closed &&
+      (s.queue.size() >= s.config().ws_max_queue || s.queued_bytes >= max_queued_bytes))
+    s.reader_paused = true;
+  else
+    start_read(std::move(session), s);
+}
+
+}  // namespace
+
+void WebSocketSession::Impl::resume_reader() {
+  if (!reader_paused) return;
+  reader_paused = false;
+  start_read(owner->shared_from_this(), *this);
+}
+
+namespace {
 
 // Keepalive (Uvicorn's semantics): a ping every interval; no pong within the timeout -> 1011.
 // Between pings only a timer callback waits (no coroutine frames parked on an idle socket).
@@ -473,12 +499,19 @@ net::awaitable<void> ping_once(std::shared_ptr<WebSocketSession> session,
 // ---- the session
 // ---------------------------------------------------------------------------------
 
-net::awaitable<WebSocketSession::Outcome> WebSocketSession::run(Scope scope) {
+net::awaitable<WebSocketSession::Outcome> WebSocketSession::run() {
   Impl& s = *impl_;
   auto self = shared_from_this();
   std::exception_ptr error;
   try {
-    co_await s.connection->worker().app()(std::move(scope), Receive(self), Send(self));
+    // Built straight into the app's parameter: the scope lives in the app's frame only.
+    auto make_scope = [&s] {
+      return protocol::build_websocket_scope(s.head, s.connection->info(),
+                                             s.connection->worker().state(), s.cycle.offered());
+    };
+    net::awaitable<void> app =
+        s.connection->worker().call_app(make_scope, Receive(self), Send(self));
+    co_await std::move(app);
   } catch (const ClientDisconnected&) {
   } catch (...) {
     error = std::current_exception();

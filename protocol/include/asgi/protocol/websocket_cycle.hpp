@@ -23,6 +23,8 @@ class WebSocketCycle {
   explicit WebSocketCycle(std::vector<std::string> offered_subprotocols);
 
   State state() const { return state_; }
+  /// The subprotocols the client offered (the scope's `subprotocols`).
+  const std::vector<std::string>& offered() const { return offered_; }
   /// Validates `message` and moves the state on. Throws ProtocolError for a message that is
   /// invalid in the current state or has invalid contents.
   Action on_send(const Message& message);

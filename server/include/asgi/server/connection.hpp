@@ -46,6 +46,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   ReadBuffer& input() { return input_; }
   boost::asio::ip::tcp::socket& socket() { return socket_; }
   const std::string& client_label() const { return client_label_; }
+  const protocol::ConnectionInfo& info() const { return info_; }
   /// Where the current response's head is rendered (one string per connection, reused).
   std::string& response_scratch() { return response_scratch_; }
 
@@ -79,9 +80,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   boost::asio::awaitable<HeadResult> read_head();
   boost::asio::awaitable<bool> serve_upgrade(protocol::RequestHead& head);
   boost::asio::awaitable<bool> serve_http(protocol::RequestHead& head);
-  /// False when the app declined the websocket scope (the request is then served as HTTP).
-  boost::asio::awaitable<bool> serve_websocket(const protocol::RequestHead& head,
-                                               std::vector<std::string> subprotocols);
   boost::asio::awaitable<void> reject(int status, const std::string& reason,
                                       std::string_view extra_headers = {});
   Clock::duration send_timeout() const;

@@ -27,8 +27,8 @@ class WebSocketSession final : public detail::Channel,
                    std::vector<std::string> subprotocols);
   ~WebSocketSession() override;
 
-  /// Runs the app on `scope` and the socket until both are done.
-  boost::asio::awaitable<Outcome> run(Scope scope);
+  /// Runs the app on the websocket scope and the socket until both are done.
+  boost::asio::awaitable<Outcome> run();
   /// The server is shutting down: close with 1012 (service restart).
   void shutdown();
   /// Starts the close handshake with `code` (once); the app's websocket.disconnect carries it.
