@@ -36,6 +36,16 @@ void release(std::string& s) {
   std::string().swap(s);
 }
 
+// Drops the first `n` bytes of a buffer sequence (what a partial write already sent).
+template <std::size_t N>
+void skip_bytes(std::array<net::const_buffer, N>& buffers, std::size_t n) {
+  for (net::const_buffer& buffer : buffers) {
+    std::size_t step = std::min(n, buffer.size());
+    buffer += step;
+    n -= step;
+  }
+}
+
 Address to_address(const tcp::endpoint& endpoint) {
   return {endpoint.address().to_string(), endpoint.port()};
 }
@@ -87,6 +97,7 @@ void Connection::start() {
   info_.server = to_address(local);
   client_label_ = info_.client->host + ":" + std::to_string(remote.port());
   socket_.set_option(tcp::no_delay(true), ec);  // we coalesce writes ourselves
+  socket_.non_blocking(true, ec);               // write() tries a plain send first
   serve_in_coroutine();
 }
 
@@ -378,9 +389,22 @@ net::awaitable<bool> Connection::write(protocol::WirePieces pieces) {
   if (!take_output()) co_return false;
   std::array<net::const_buffer, 4> buffers{net::buffer(in_flight_), net::buffer(pieces.prefix),
                                            net::buffer(pieces.data), net::buffer(pieces.suffix)};
-  auto [ec, written] =
-      co_await net::async_write(socket_, buffers, net::as_tuple(net::use_awaitable));
-  (void)written;
+  // Most responses fit in the socket's send buffer: one non-blocking send, no asynchronous
+  // operation (which would take another trip through the event loop even when it completes at
+  // once). Only what did not fit is written asynchronously.
+  boost::system::error_code ec;
+  std::size_t written = socket_.write_some(buffers, ec);
+  if (ec == net::error::would_block || ec == net::error::try_again) {
+    ec = {};
+    written = 0;
+  }
+  if (!ec && written < net::buffer_size(buffers)) {
+    skip_bytes(buffers, written);
+    auto [async_ec, n] =
+        co_await net::async_write(socket_, buffers, net::as_tuple(net::use_awaitable));
+    (void)n;
+    ec = async_ec;
+  }
   release_output();
   co_return !ec;
 }

@@ -81,13 +81,14 @@ def reset_peak_rss(pid):
             pass
 
 
-def cpu_seconds(pid):
-    """User + system CPU time of the process tree, in seconds."""
+def cpu_seconds(pid, which=(11, 12)):
+    """CPU time of the process tree in seconds: user + system by default; which=(11,) for user
+    only, (12,) for system (kernel) only."""
     ticks = 0
     for p in process_tree(pid):
         try:
             fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+            ticks += sum(int(fields[i]) for i in which)  # utime, stime (fields 14 and 15)
         except (OSError, IndexError):
             pass
     return ticks / os.sysconf("SC_CLK_TCK")
@@ -413,9 +414,14 @@ class Bench:
             own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
             return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
         before, client_before, start = cpu_seconds(server.pid), client_seconds(), time.monotonic()
+        user_before = cpu_seconds(server.pid, (11,))
         result = work()
         elapsed = time.monotonic() - start
         result["server_cpu"] = 100.0 * (cpu_seconds(server.pid) - before) / elapsed
+        result["server_user_cpu"] = 100.0 * (cpu_seconds(server.pid, (11,)) - user_before) / elapsed
+        if result.get("rps"):  # where a request's CPU goes: the server's own code or the kernel
+            result["user_us"] = result["server_user_cpu"] * 1e4 / result["rps"]
+            result["kernel_us"] = (result["server_cpu"] - result["server_user_cpu"]) * 1e4 / result["rps"]
         result["client_cpu"] = 100.0 * (client_seconds() - client_before) / elapsed
         return result
 
@@ -804,7 +810,8 @@ def verdict(value, target, higher_is_better, strict=False):
 # workload -> (title, [(key, column, digits)], throughput key for the ratio column or None)
 WORKLOAD_TITLES = {
     "plaintext": ("HTTP keep-alive plaintext: `GET /` → 13 bytes, 64 connections (`wrk -t1 -c64 --latency`)",
-                  [("rps", "req/s", 0), ("p50_ms", "p50 ms", 3), ("p99_ms", "p99 ms", 3)], "rps"),
+                  [("rps", "req/s", 0), ("p50_ms", "p50 ms", 3), ("p99_ms", "p99 ms", 3),
+                   ("user_us", "user µs/req", 2), ("kernel_us", "kernel µs/req", 2)], "rps"),
     "pipelined": ("HTTP pipelined, 16 requests per write, 64 connections (`wrk -s pipeline.lua -- 16`)",
                   [("rps", "req/s", 0)], "rps"),
     "ws_echo": ("WebSocket echo, 16-byte binary messages, 64 connections, one in flight each (`ws_load`)",
