@@ -136,7 +136,10 @@ struct WebSocketSession::Impl {
   std::string log_target() const {
     auto parts = protocol::split_target(head.target);
     std::string target = protocol::quote_for_log(protocol::percent_decode_utf8(parts.path));
-    if (!parts.query.empty()) target += "?" + protocol::quote_for_log(parts.query, false);
+    if (!parts.query.empty()) {  // appends only: GCC 12 -O3 misreports `"?" + std::string`
+      target += '?';
+      target += protocol::quote_for_log(parts.query, false);
+    }
     return target;
   }
   void log_access(std::string_view outcome) const {

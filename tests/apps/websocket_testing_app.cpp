@@ -181,6 +181,10 @@ net::awaitable<void> websocket(const asgi::Scope& scope, asgi::Receive receive, 
     co_await send_after_close(send);
   } else if (path == "/push") {
     co_await push(scope, send);
+  } else if (path == "/read-late") {  // the queue fills while we sleep; then everything flows
+    co_await accept(send);
+    co_await sleep_ms(query_number(scope.query_string, "ms", 500));
+    co_await echo(receive, send);
   } else if (path == "/no-read") {
     co_await accept(send);
     co_await sleep_ms(query_number(scope.query_string, "ms", 5000));

@@ -606,6 +606,20 @@ class BackpressureTest(WsTestCase):
         c.send_close(1000)
         c.assert_eof(timeout=10)
 
+    def test_reading_resumes_when_the_app_catches_up(self):
+        """The app sleeps 0.5 s after accepting while the client sends 300 messages: the server
+        queues what the limit allows and stops reading; once the app receives, reading resumes
+        and all 300 come back in order."""
+        c = self.ws("/read-late?ms=500")
+        n = 300
+        for i in range(n):
+            c.send_text("m%05d" % i)
+        for i in range(n):
+            self.assertEqual(c.read_message(timeout=10), (OP_TEXT, b"m%05d" % i))
+        c.send_close(1000)
+        c.expect_close(1000)
+        self.assertServerHealthy()
+
     def test_client_not_reading_blocks_the_app(self):
         """The client reads nothing for 1.5 s while the app pushes 20,000 1 KiB messages: the
         app's send() must block (the messages are not all buffered in the server), then every
