@@ -150,7 +150,7 @@ net::awaitable<bool> Connection::serve() {
 }
 
 // An idle keep-alive connection gives back its coroutine frames, buffers and parser, and waits
-// for its next request with a plain callback: about 1.5 KiB instead of 5 (nginx does the same
+// for its next request with a plain callback: about 1.6 KiB instead of 5 (nginx does the same
 // with its buffers). The keep-alive deadline keeps running; it, a shutdown or a cancel abort the
 // wait.
 void Connection::park() {
