@@ -9,6 +9,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <algorithm>
 #include <cerrno>
 
 #include "asgi/protocol/status.hpp"
@@ -27,10 +28,13 @@ namespace {
 constexpr std::size_t read_chunk = 16 * 1024;
 constexpr std::size_t idle_read_chunk = 1024;  // most request heads fit; bigger ones grow it
 constexpr auto linger_time = std::chrono::seconds(2);  // hardening.md §1: let the client read
-// A connection idle this long parks (see park()). Long enough that a busy keep-alive connection
-// never does (a park and wake cost about a request's worth of work), short enough that thousands
-// of idle ones quickly shrink.
-constexpr auto park_after = std::chrono::milliseconds(25);
+// An idle connection parks (see park()) after sixteen times its usual gap between requests, within
+// these bounds: a park and wake cost about 2 µs and a system call, so a client with a steady
+// rhythm should never pay for them, while a connection that went quiet shrinks soon. (A busy
+// connection's timer then also fires rarely: at most once per 16 requests.)
+constexpr auto park_after_min = std::chrono::milliseconds(25);
+constexpr auto park_after_max = std::chrono::seconds(2);
+constexpr int park_after_gaps = 16;
 
 void release(std::string& s) {
   std::string().swap(s);
@@ -217,7 +221,7 @@ net::awaitable<Connection::HeadResult> Connection::read_head() {
     Clock::time_point now = Clock::now();
     Clock::time_point keep_alive_deadline = now + to_clock(config().timeout_keep_alive);
     set_read_deadline(started ? header_deadline : keep_alive_deadline);
-    if (!started) set_park_deadline(now + park_after);
+    if (!started) set_park_deadline(now + park_delay(now));
     // An idle connection keeps only a small buffer: a request head rarely needs more.
     if (!started && input_.capacity() > idle_read_chunk) input_.release_if_empty();
     idle_ = !started;
@@ -470,6 +474,16 @@ void Connection::set_read_deadline(Clock::time_point when) {
   read_deadline_ = when;
   if (when != Clock::time_point::max() && (!timer_armed_ || when < timer_.expiry()))
     arm_timer(when);
+}
+
+Connection::Clock::duration Connection::park_delay(Clock::time_point idle_start) {
+  if (last_idle_start_ != Clock::time_point()) {
+    Clock::duration gap = idle_start - last_idle_start_;
+    request_gap_ = request_gap_ == Clock::duration::zero() ? gap : (request_gap_ + gap) / 2;
+  }
+  last_idle_start_ = idle_start;
+  return std::clamp<Clock::duration>(park_after_gaps * request_gap_, park_after_min,
+                                     park_after_max);
 }
 
 void Connection::set_park_deadline(Clock::time_point when) {

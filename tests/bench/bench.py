@@ -32,6 +32,7 @@ SERVER_CPU, CLIENT_CPU = "0", "1"
 NICE = []  # ["nice", "-n", "-10"] with --nice -10: servers and clients ahead of other work
 HOST = "127.0.0.1"
 MIB = 1024 * 1024
+IDLE_SECONDS = 3.0  # how long the idle connections sit before their memory is measured
 NO_WS = "n/a (asgiserver has no WebSocket yet)"
 
 
@@ -508,7 +509,9 @@ class Bench:
             start = time.monotonic()
             conns = open_idle_connections(server.port, count, websocket)
             opened = time.monotonic() - start
-            time.sleep(1.0)
+            # Idle means idle for a while: asgiserver parks a connection after a second without a
+            # request and returns the freed memory to the OS shortly after.
+            time.sleep(IDLE_SECONDS)
             after = status_kib(server.pid, "VmRSS")
             for s in conns:
                 s.close()
@@ -816,10 +819,10 @@ WORKLOAD_TITLES = {
                   [("rps", "req/s", 0)], "rps"),
     "ws_echo": ("WebSocket echo, 16-byte binary messages, 64 connections, one in flight each (`ws_load`)",
                 [("rate", "msg/s", 0)], "rate"),
-    "idle_http": ("Idle HTTP keep-alive connections (after one request each): server RSS growth",
+    "idle_http": ("Idle HTTP keep-alive connections (after one request each, then 3 s idle): server RSS growth",
                   [("kib_per_conn", "KiB/conn", 2), ("rss_before_mib", "RSS before MiB", 1),
                    ("rss_after_mib", "RSS after MiB", 1)], None),
-    "idle_ws": ("Idle WebSocket connections (after the handshake and one echo each): server RSS growth",
+    "idle_ws": ("Idle WebSocket connections (after the handshake and one echo each, then 3 s idle): server RSS growth",
                 [("kib_per_conn", "KiB/conn", 2), ("rss_before_mib", "RSS before MiB", 1),
                  ("rss_after_mib", "RSS after MiB", 1)], None),
     "download": ("Streamed response (`GET /bytes?n=…`, 64 KiB chunks; nginx: a sparse file, sendfile off)",

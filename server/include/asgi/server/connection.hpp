@@ -96,6 +96,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void set_read_deadline(Clock::time_point when);
   void set_write_deadline(Clock::time_point when);
   void set_park_deadline(Clock::time_point when);
+  /// How long this connection may idle before it parks (learns its rhythm of requests).
+  Clock::duration park_delay(Clock::time_point idle_start);
   void arm_timer(Clock::time_point when);
   void on_timer();
 
@@ -120,6 +122,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Clock::time_point read_deadline_ = Clock::time_point::max();
   Clock::time_point write_deadline_ = Clock::time_point::max();
   Clock::time_point park_deadline_ = Clock::time_point::max();
+  Clock::time_point last_idle_start_{};
+  Clock::duration request_gap_{};  ///< running estimate of the time between requests
   bool park_requested_ = false;
   bool read_timed_out_ = false;
   bool write_timed_out_ = false;
