@@ -1,6 +1,7 @@
 #include "asgi/server/connection.hpp"
 
 #include <sys/sendfile.h>
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -9,7 +10,6 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <algorithm>
 #include <cerrno>
 
 #include "asgi/protocol/status.hpp"
@@ -28,11 +28,13 @@ namespace {
 constexpr std::size_t read_chunk = 16 * 1024;
 constexpr std::size_t idle_read_chunk = 1024;  // most request heads fit; bigger ones grow it
 constexpr auto linger_time = std::chrono::seconds(2);  // hardening.md §1: let the client read
-// An idle connection parks (see park()) after sixteen times its usual gap between requests, within
-// these bounds: a park and wake cost about 2 µs and a system call, so a client with a steady
-// rhythm should never pay for them, while a connection that went quiet shrinks soon. (A busy
-// connection's timer then also fires rarely: at most once per 16 requests.)
-constexpr auto park_after_min = std::chrono::milliseconds(25);
+// When an idle connection parks (see park()). After its first request, soon: most such
+// connections are done (or a browser's spare). After that, sixteen times its usual gap between
+// requests within bounds: a park and wake cost about 2 µs and a system call, so a client with a
+// steady rhythm never pays for them, and a busy connection's deadline timer fires at most a few
+// times a second instead of every few requests.
+constexpr auto park_after_first_request = std::chrono::milliseconds(25);
+constexpr auto park_after_min = std::chrono::milliseconds(250);
 constexpr auto park_after_max = std::chrono::seconds(2);
 constexpr int park_after_gaps = 16;
 
@@ -137,6 +139,7 @@ net::awaitable<bool> Connection::serve() {
     protocol::RequestHead& request = parser_->head();
     bool upgrade = config().ws != "none" && protocol::is_websocket_upgrade(request);
     bool keep_alive = false;
+    ++requests_served_;
     if (upgrade)
       keep_alive = co_await serve_upgrade(request);
     else
@@ -477,11 +480,13 @@ void Connection::set_read_deadline(Clock::time_point when) {
 }
 
 Connection::Clock::duration Connection::park_delay(Clock::time_point idle_start) {
-  if (last_idle_start_ != Clock::time_point()) {
+  if (requests_served_ == 0) return park_after_first_request;  // nothing asked yet
+  if (requests_served_ > 1) {
     Clock::duration gap = idle_start - last_idle_start_;
     request_gap_ = request_gap_ == Clock::duration::zero() ? gap : (request_gap_ + gap) / 2;
   }
   last_idle_start_ = idle_start;
+  if (requests_served_ == 1) return park_after_first_request;
   return std::clamp<Clock::duration>(park_after_gaps * request_gap_, park_after_min,
                                      park_after_max);
 }

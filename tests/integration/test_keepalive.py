@@ -24,9 +24,9 @@ class KeepAliveTest(ServerTestCase):
         r.assert_open(0.5)
 
     def parked_connection(self):
-        """A connection after one request and 0.3 s of quiet: parked by then (with no rhythm
-        learned yet, a connection parks after 25 ms; it then gives back its coroutine, buffers
-        and parser and waits on a callback)."""
+        """A connection after one request and 0.3 s of quiet: parked by then (after its first
+        response a connection parks within 25 ms; it then gives back its coroutine, buffers and
+        parser and waits on a callback)."""
         r = self.reader()
         r.send(request("GET", "/first"))
         self.assertEqual(r.read_response().body, HELLO)

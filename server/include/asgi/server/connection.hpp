@@ -123,6 +123,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Clock::time_point write_deadline_ = Clock::time_point::max();
   Clock::time_point park_deadline_ = Clock::time_point::max();
   Clock::time_point last_idle_start_{};
+  std::uint64_t requests_served_ = 0;
   Clock::duration request_gap_{};  ///< running estimate of the time between requests
   bool park_requested_ = false;
   bool read_timed_out_ = false;
