@@ -20,6 +20,16 @@ TargetParts split_target(std::string_view target) {
   return {target.substr(0, question), target.substr(question + 1)};
 }
 
+std::string target_for_log(std::string_view target) {
+  TargetParts parts = split_target(target);
+  std::string out = quote_for_log(percent_decode_utf8(parts.path));
+  if (!parts.query.empty()) {
+    out += '?';
+    out += quote_for_log(parts.query, false);
+  }
+  return out;
+}
+
 namespace {
 
 // The keys HTTP and WebSocket scopes share.

@@ -42,14 +42,37 @@ void release(std::string& s) {
   std::string().swap(s);
 }
 
-// Drops the first `n` bytes of a buffer sequence (what a partial write already sent).
+// One non-blocking gather send. Most responses fit in the socket's send buffer, and an
+// asynchronous write would take another trip through the event loop even when it completes at
+// once. True when nothing is left to send (or `ec` is set); otherwise `buffers` holds the rest.
 template <std::size_t N>
-void skip_bytes(std::array<net::const_buffer, N>& buffers, std::size_t n) {
-  for (net::const_buffer& buffer : buffers) {
-    std::size_t step = std::min(n, buffer.size());
-    buffer += step;
-    n -= step;
+bool send_now(tcp::socket& socket, std::array<net::const_buffer, N>& buffers,
+              boost::system::error_code& ec) {
+  std::size_t sent = socket.write_some(buffers, ec);
+  if (ec == net::error::would_block || ec == net::error::try_again) {
+    ec = {};
+    sent = 0;
   }
+  for (net::const_buffer& buffer : buffers) {  // drop what went out
+    std::size_t step = std::min(sent, buffer.size());
+    buffer += step;
+    sent -= step;
+  }
+  return ec || net::buffer_size(buffers) == 0;
+}
+
+// send_now, then asynchronously what did not fit.
+template <std::size_t N>
+net::awaitable<boost::system::error_code> send_all(tcp::socket& socket,
+                                                   std::array<net::const_buffer, N> buffers) {
+  boost::system::error_code ec;
+  if (!send_now(socket, buffers, ec)) {
+    auto [async_ec, n] =
+        co_await net::async_write(socket, buffers, net::as_tuple(net::use_awaitable));
+    (void)n;
+    ec = async_ec;
+  }
+  co_return ec;
 }
 
 Address to_address(const tcp::endpoint& endpoint) {
@@ -161,8 +184,7 @@ net::awaitable<bool> Connection::serve() {
 // with its buffers). The keep-alive deadline keeps running; it, a shutdown or a cancel abort the
 // wait.
 void Connection::park() {
-  input_.release_if_empty();
-  parser_.reset();
+  release_http_state();
   release(response_scratch_);
   release(in_flight_);
   worker_.note_parked();
@@ -184,9 +206,7 @@ void Connection::unpark(const boost::system::error_code& ec) {
   boost::system::error_code ignored;
   if (ec || (shutting_down() && socket_.available(ignored) == 0)) {
     socket_.shutdown(tcp::socket::shutdown_send, ignored);
-    socket_.close(ignored);
-    timer_.cancel();
-    wake_writers();
+    close_now();
     return;
   }
   parser_ = std::make_unique<protocol::RequestParser>(config().limits);
@@ -323,9 +343,14 @@ net::awaitable<void> Connection::close_gracefully(bool linger) {
       drained += n;
     }
   }
-  socket_.close(ec);
+  close_now();
+}
+
+void Connection::close_now() {
+  boost::system::error_code ignored;
+  socket_.close(ignored);
   timer_.cancel();
-  wake_writers();
+  wake_writers();  // a queued writer sees the closed socket and gives up
 }
 
 // ---- reading and writing ------------------------------------------------------------------------
@@ -396,17 +421,10 @@ net::awaitable<bool> Connection::write(protocol::WirePieces pieces) {
   if (!take_output()) co_return false;
   std::array<net::const_buffer, 4> buffers{net::buffer(in_flight_), net::buffer(pieces.prefix),
                                            net::buffer(pieces.data), net::buffer(pieces.suffix)};
-  // Most responses fit in the socket's send buffer: one non-blocking send, no asynchronous
-  // operation (which would take another trip through the event loop even when it completes at
-  // once). Only what did not fit is written asynchronously.
+  // send_all's steps, spelled out: on this path (every response) its coroutine frame would cost
+  // more than the rest of the write when the response fits.
   boost::system::error_code ec;
-  std::size_t written = socket_.write_some(buffers, ec);
-  if (ec == net::error::would_block || ec == net::error::try_again) {
-    ec = {};
-    written = 0;
-  }
-  if (!ec && written < net::buffer_size(buffers)) {
-    skip_bytes(buffers, written);
+  if (!send_now(socket_, buffers, ec)) {
     auto [async_ec, n] =
         co_await net::async_write(socket_, buffers, net::as_tuple(net::use_awaitable));
     (void)n;
@@ -424,15 +442,13 @@ net::awaitable<bool> Connection::write_file(std::string_view prefix, int fd, std
   }
   if (!take_output()) co_return false;
   std::array<net::const_buffer, 2> head{net::buffer(in_flight_), net::buffer(prefix)};
-  auto [ec, written] = co_await net::async_write(socket_, head, net::as_tuple(net::use_awaitable));
-  (void)written;
+  boost::system::error_code ec = co_await send_all(socket_, head);
   bool ok = !ec;
   if (ok) ok = co_await send_file_bytes(fd, offset, count);
   if (ok && !suffix.empty()) {
-    auto [suffix_ec, n] =
-        co_await net::async_write(socket_, net::buffer(suffix), net::as_tuple(net::use_awaitable));
-    (void)n;
-    ok = !suffix_ec;
+    std::array<net::const_buffer, 1> tail{net::buffer(suffix)};
+    ec = co_await send_all(socket_, tail);
+    ok = !ec;
   }
   release_output();
   co_return ok;

@@ -6,7 +6,6 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "asgi/errors.hpp"
-#include "asgi/protocol/percent.hpp"
 #include "asgi/protocol/scope_builder.hpp"
 #include "asgi/protocol/status.hpp"
 #include "asgi/server/connection.hpp"
@@ -155,10 +154,7 @@ net::awaitable<void> HttpExchange::send(Message message) {
       connection_->cork(pieces);
     } else if (!pieces.empty()) {
       bool written = co_await connection_->write(pieces);
-      if (!written) {
-        client_gone_ = true;
-        throw ClientDisconnected();
-      }
+      require_written(written);
     }
     if (encoder_.complete()) on_response_complete();
   } else if (auto* start = std::get_if<HttpResponseStart>(&message)) {
@@ -167,7 +163,8 @@ net::awaitable<void> HttpExchange::send(Message message) {
   } else if (auto* file = std::get_if<HttpResponsePathsend>(&message)) {
     co_await send_file(*file);
   } else if (auto* trailers = std::get_if<HttpResponseTrailers>(&message)) {
-    co_await write_or_disconnect(encoder_.trailers(*trailers));
+    bool written = co_await connection_->write(encoder_.trailers(*trailers));
+    require_written(written);
     if (encoder_.complete()) on_response_complete();
   } else {
     throw ProtocolError("Unexpected ASGI message '" + std::string(type_of(message)) +
@@ -191,19 +188,14 @@ net::awaitable<void> HttpExchange::send_file(const HttpResponsePathsend& message
   protocol::FilePieces pieces = encoder_.file(file.size());
   bool written = co_await connection_->write_file(pieces.prefix, file.fd(), 0, pieces.file_bytes,
                                                   pieces.suffix);
-  if (!written) {
-    client_gone_ = true;  // or the file shrank: either way the response cannot be completed
-    throw ClientDisconnected();
-  }
+  require_written(written);  // false also when the file shrank: the response cannot complete
   if (encoder_.complete()) on_response_complete();
 }
 
-net::awaitable<void> HttpExchange::write_or_disconnect(protocol::WirePieces pieces) {
-  bool written = co_await connection_->write(pieces);
-  if (!written) {
-    client_gone_ = true;
-    throw ClientDisconnected();
-  }
+void HttpExchange::require_written(bool written) {
+  if (written) return;
+  client_gone_ = true;
+  throw ClientDisconnected();
 }
 
 void HttpExchange::on_response_complete() {
@@ -212,17 +204,20 @@ void HttpExchange::on_response_complete() {
 
 // ---- after the app -----------------------------------------------------------------------------
 
+void HttpExchange::mark_app_finished() {
+  app_finished_ = true;
+  if (waiting_) wake_waiter_.emit(net::cancellation_type::terminal);  // a stale receive()
+}
+
 std::optional<bool> HttpExchange::finish_without_io() {
   if (client_gone_ || !encoder_.complete() || (!body_complete_ && encoder_.keep_alive()))
     return std::nullopt;
-  app_finished_ = true;
-  if (waiting_) wake_waiter_.emit(net::cancellation_type::terminal);  // a stale receive()
+  mark_app_finished();
   return encoder_.keep_alive();
 }
 
 net::awaitable<bool> HttpExchange::finish(std::exception_ptr error) {
-  app_finished_ = true;
-  if (waiting_) wake_waiter_.emit(net::cancellation_type::terminal);  // a stale receive()
+  mark_app_finished();
 
   if (error) {
     try {
@@ -284,18 +279,7 @@ net::awaitable<bool> HttpExchange::drain_body() {
 // ---- logging -----------------------------------------------------------------------------------
 
 std::string HttpExchange::request_line() const {
-  auto parts = protocol::split_target(target_);
-  // Appends only: GCC 12 at -O3 reports a false -Wstringop-overflow for `"?" + std::string`.
-  std::string line = method_;
-  line += ' ';
-  line += protocol::quote_for_log(protocol::percent_decode_utf8(parts.path));
-  if (!parts.query.empty()) {
-    line += '?';
-    line += protocol::quote_for_log(parts.query, false);
-  }
-  line += " HTTP/";
-  line += version_;
-  return line;
+  return method_ + " " + protocol::target_for_log(target_) + " HTTP/" + version_;
 }
 
 void HttpExchange::log_access() {

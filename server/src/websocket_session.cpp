@@ -16,7 +16,6 @@
 
 #include "asgi/errors.hpp"
 #include "asgi/protocol/http_date.hpp"
-#include "asgi/protocol/percent.hpp"
 #include "asgi/protocol/response_encoder.hpp"
 #include "asgi/protocol/scope_builder.hpp"
 #include "asgi/protocol/status.hpp"
@@ -133,15 +132,7 @@ struct WebSocketSession::Impl {
 
   const Config& config() const { return connection->config(); }
 
-  std::string log_target() const {
-    auto parts = protocol::split_target(head.target);
-    std::string target = protocol::quote_for_log(protocol::percent_decode_utf8(parts.path));
-    if (!parts.query.empty()) {  // appends only: GCC 12 -O3 misreports `"?" + std::string`
-      target += '?';
-      target += protocol::quote_for_log(parts.query, false);
-    }
-    return target;
-  }
+  std::string log_target() const { return protocol::target_for_log(head.target); }
   void log_access(std::string_view outcome) const {
     if (spdlog::logger* access = log::access())
       access->info("{} - \"WebSocket {}\" {}", connection->client_label(), log_target(), outcome);

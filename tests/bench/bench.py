@@ -145,8 +145,8 @@ class Server:
 
 # ---- clients (run in this process, on the client CPU) -------------------------------------------
 
-def read_http_response(sock, buffered=b""):
-    """Reads one response with a content-length body; returns (status, leftover bytes)."""
+def read_http_head(sock, buffered=b""):
+    """Reads up to the end of a response head; returns (head, the bytes after it)."""
     data = buffered
     while b"\r\n\r\n" not in data:
         chunk = sock.recv(65536)
@@ -154,6 +154,12 @@ def read_http_response(sock, buffered=b""):
             raise ConnectionError("connection closed before the response head")
         data += chunk
     head, _, rest = data.partition(b"\r\n\r\n")
+    return head, rest
+
+
+def read_http_response(sock, buffered=b""):
+    """Reads one response with a content-length body; returns (status, leftover bytes)."""
+    head, rest = read_http_head(sock, buffered)
     status = int(head.split(b" ", 2)[1])
     match = re.search(rb"(?im)^content-length:\s*(\d+)", head)
     length = int(match.group(1)) if match else 0
@@ -229,13 +235,7 @@ def download(port, size):
     with socket.create_connection((HOST, port), timeout=60) as s:
         start = time.perf_counter()
         s.sendall(f"GET /bytes?n={size} HTTP/1.1\r\nHost: bench\r\n\r\n".encode())
-        data = b""
-        while b"\r\n\r\n" not in data:
-            chunk = s.recv(65536)
-            if not chunk:
-                raise RuntimeError("download: closed before the response head")
-            data += chunk
-        head, _, body = data.partition(b"\r\n\r\n")
+        head, body = read_http_head(s)
         if b" 200 " not in head.split(b"\r\n")[0]:
             raise RuntimeError(f"download: {head.splitlines()[0]!r}")
         length = int(re.search(rb"(?im)^content-length:\s*(\d+)", head).group(1))

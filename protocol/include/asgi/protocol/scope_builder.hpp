@@ -26,6 +26,9 @@ struct TargetParts {
   std::string_view query;
 };
 TargetParts split_target(std::string_view target);
+/// A request-target as the logs show it (Uvicorn's style): decoded path, raw query, both quoted so
+/// no control character or quote reaches a log line.
+std::string target_for_log(std::string_view target);
 
 /// The scope for `head`; its headers are moved out of `head`.
 Scope build_http_scope(RequestHead& head, const ConnectionInfo& connection, const State& state);

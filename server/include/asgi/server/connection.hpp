@@ -64,7 +64,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// A write that makes no progress for --timeout-send cancels the socket's operations.
   void arm_send_deadline() { set_write_deadline(Clock::now() + send_timeout()); }
   void clear_send_deadline() { set_write_deadline(Clock::time_point::max()); }
-  /// After a WebSocket upgrade: frees the request parser and the (emptied) input buffer.
+  /// After a WebSocket upgrade (and when parking): frees the request parser and the (emptied)
+  /// input buffer.
   void release_http_state();
   /// True when unparsed bytes (a pipelined request) are already buffered.
   bool has_buffered_input() const { return !input_.empty(); }
@@ -84,6 +85,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
                                       std::string_view extra_headers = {});
   Clock::duration send_timeout() const;
   boost::asio::awaitable<void> close_gracefully(bool linger);
+  void close_now();
   void schedule_flush();
   /// One write at a time: wait_for_output() waits for the current one (false when the connection
   /// closed meanwhile), take_output() holds the output until release_output().

@@ -41,7 +41,9 @@ class HttpExchange final : public detail::Channel {
   boost::asio::awaitable<void> send_file(const HttpResponsePathsend& message);
   /// Before the head goes out: whether this response must close the connection.
   void decide_close_before_head();
-  boost::asio::awaitable<void> write_or_disconnect(protocol::WirePieces pieces);
+  /// After a write: a failed one means the client is gone (throws ClientDisconnected).
+  void require_written(bool written);
+  void mark_app_finished();
   boost::asio::awaitable<bool> drain_body();
   void on_response_complete();
   void log_access();
