@@ -153,8 +153,9 @@ net::awaitable<void> HttpExchange::send(Message message) {
       // More pipelined requests are waiting: hold this response and send it with theirs.
       connection_->cork(pieces);
     } else if (!pieces.empty()) {
-      bool written = co_await connection_->write(pieces);
-      require_written(written);
+      std::optional<bool> written = connection_->try_write(pieces);
+      if (!written) written = co_await connection_->write_rest(pieces);
+      require_written(*written);
     }
     if (encoder_.complete()) on_response_complete();
   } else if (auto* start = std::get_if<HttpResponseStart>(&message)) {

@@ -1,7 +1,8 @@
 // `testing`: a deliberately misbehaving ASGI app for the integration tests. Each path exercises
 // one error or edge path of the server (exceptions, missing or incomplete responses, invalid
 // headers and statuses, Content-Length mismatches, bodies on 204/304, streaming, disconnects,
-// trailers). It is built into a separate binary, asgiserver_testing, never the shipped one.
+// trailers, big single-message bodies). It is built into a separate binary, asgiserver_testing,
+// never the shipped one.
 //
 // GCC 12 rules followed throughout: no braced header lists inside co_await (build the message in a
 // local first), message types built with their constructors, and no co_await inside a condition
@@ -153,6 +154,14 @@ net::awaitable<void> pathsend(std::string query, asgi::Send send) {
   }
 }
 
+/// One body message of ?n= bytes (byte i is i % 251), with a content-length: bigger than the
+/// socket buffer, it tests writes that finish asynchronously.
+net::awaitable<void> bytes(const asgi::Scope& scope, asgi::Send send) {
+  std::string body(static_cast<std::size_t>(query_number(scope.query_string, "n", 0)), '\0');
+  for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>(i % 251);
+  co_await send_text(send, 200, std::move(body));
+}
+
 net::awaitable<void> testing_app(asgi::Scope scope, asgi::Receive receive, asgi::Send send) {
   if (scope.type != "http")
     throw std::runtime_error("testing: unsupported scope type " + scope.type);
@@ -235,6 +244,10 @@ net::awaitable<void> testing_app(asgi::Scope scope, asgi::Receive receive, asgi:
   }
   if (path == "/read-slowly") {
     co_await read_slowly(scope, receive, send);
+    co_return;
+  }
+  if (path == "/bytes") {
+    co_await bytes(scope, send);
     co_return;
   }
   if (path == "/trailers") {

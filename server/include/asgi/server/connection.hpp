@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   boost::asio::awaitable<ReadResult> read_more(Clock::duration timeout);
   /// Writes corked output and then `pieces` in one gather write. False if the client is gone.
   boost::asio::awaitable<bool> write(protocol::WirePieces pieces);
+  /// write() without a coroutine frame for the usual case, a free output and pieces that fit in
+  /// the socket buffer: returns what write() would, or nullopt when the caller must co_await
+  /// write_rest() with the same pieces, straight away (they must stay valid until it completes).
+  std::optional<bool> try_write(protocol::WirePieces pieces);
+  boost::asio::awaitable<bool> write_rest(protocol::WirePieces pieces);
   /// Writes corked output and `prefix`, then `count` bytes of the file `fd` from `offset` (with
   /// sendfile: no copy through user space), then `suffix`. False if the client is gone or the file
   /// ended early (the connection must then close).
@@ -116,6 +122,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::shared_ptr<class WebSocketSession> websocket_;  ///< set while serving a WebSocket
   boost::asio::cancellation_signal cancel_signal_;
   bool writing_ = false;
+  static constexpr std::size_t no_partial_write = SIZE_MAX;
+  std::size_t partly_sent_ = no_partial_write;  ///< bytes try_write sent before write_rest's turn
   bool flush_scheduled_ = false;
   std::unique_ptr<boost::asio::steady_timer> write_done_;  ///< wakes writers queued behind one
 
