@@ -31,10 +31,39 @@ bool is_tchar(unsigned char c) {
 }
 
 void append_header(std::string& out, std::string_view name, std::string_view value) {
-  out += name;
-  out += ": ";
-  out += value;
-  out += crlf;
+  std::size_t at = out.size();
+  out.resize(at + name.size() + value.size() + 4);  // one capacity check instead of four
+  char* p = out.data() + at;
+  p = std::copy(name.begin(), name.end(), p);
+  *p++ = ':';
+  *p++ = ' ';
+  p = std::copy(value.begin(), value.end(), p);
+  *p++ = '\r';
+  *p = '\n';
+}
+
+// The `date` and `server` lines that start nearly every response, as one block rendered at most
+// once a second per thread: one copy per response instead of two header renderings.
+void append_date_and_server(std::string& out, bool date, bool server,
+                            std::string_view server_name) {
+  if (!date || !server) {
+    if (date) append_header(out, "date", cached_http_date());
+    if (server) append_header(out, "server", server_name);
+    return;
+  }
+  struct Block {
+    std::string date, server_name, rendered;
+  };
+  thread_local Block block;
+  std::string_view today = cached_http_date();
+  if (block.date != today || block.server_name != server_name) {
+    block.date = today;
+    block.server_name = server_name;
+    block.rendered.clear();
+    append_header(block.rendered, "date", today);
+    append_header(block.rendered, "server", server_name);
+  }
+  out += block.rendered;
 }
 
 void append_hex(std::string& out, std::size_t n) {
@@ -132,9 +161,8 @@ void ResponseEncoder::render_head(std::uint64_t first_size, bool more_body) {
   buffer_.clear();
   buffer_.reserve(256);
   buffer_ += status_line(status_);
-  if (options_.date_header && !app_date_header_) append_header(buffer_, "date", cached_http_date());
-  if (options_.server_header && !app_server_header_)
-    append_header(buffer_, "server", options_.server_name);
+  append_date_and_server(buffer_, options_.date_header && !app_date_header_,
+                         options_.server_header && !app_server_header_, options_.server_name);
   for (auto [name, value] : start_.headers) {
     // The server owns the framing (ASGI: an app's Transfer-Encoding is ignored).
     if (iequals(name, "transfer-encoding") || iequals(name, "content-length")) continue;
@@ -254,8 +282,7 @@ std::string ResponseEncoder::error_response(int status, std::string_view body,
                                             const ResponseOptions& options,
                                             std::string_view extra_headers) {
   std::string out(status_line(status));
-  if (options.date_header) append_header(out, "date", cached_http_date());
-  if (options.server_header) append_header(out, "server", options.server_name);
+  append_date_and_server(out, options.date_header, options.server_header, options.server_name);
   append_header(out, "content-type", "text/plain; charset=utf-8");
   append_header(out, "content-length", std::to_string(body.size()));
   out += extra_headers;
