@@ -1,10 +1,11 @@
 """Persistent connections: HTTP/1.1 keeps the connection by default, HTTP/1.0 closes it unless
 asked, and `Connection: close` (any case) closes it after the response."""
 
+import socket
 import time
 import unittest
 
-from support import ServerTestCase, request
+from support import Reader, ServerTestCase, request
 
 HELLO = b"Hello, world!"
 
@@ -95,6 +96,50 @@ class KeepAliveTest(ServerTestCase):
         self.assertEqual(resp.header("connection"), "close")
         r.assert_closed(5)
 
+
+
+class NextRequestTest(ServerTestCase):
+    """How a keep-alive connection picks up its next request: read straight away when it is
+    already there (the server tries that after serving the others), else when it arrives."""
+
+    APP = "testing"
+    TESTING_BINARY = True
+    HEALTH_REQUEST = request("GET", "/bytes?n=10", [("Connection", "close")])
+
+    def test_request_sent_while_the_previous_is_served(self):
+        """The next request arrives during a slow response: both answered, in order."""
+        r = self.reader()
+        r.send(request("GET", "/stream?chunks=2&delay_ms=200"))
+        time.sleep(0.1)
+        r.send(request("GET", "/bytes?n=5"))
+        first = r.read_response()
+        self.assertEqual(first.body, b"chunk-0\nchunk-1\n")
+        second = r.read_response()
+        self.assertEqual(second.body, b"\x00\x01\x02\x03\x04")
+        r.assert_open(0.3)
+
+    def test_many_quick_requests(self):
+        """200 requests back to back on one connection, each sent as soon as the previous answer
+        is in (the server's early read hits and misses in turn): every answer is right."""
+        r = self.reader()
+        for i in range(200):
+            n = i % 7
+            r.send(request("GET", "/bytes?n=%d" % n))
+            resp = r.read_response()
+            self.assertEqual(resp.body, bytes(range(n)), "request %d" % i)
+
+    def test_client_leaving_after_a_response(self):
+        """The client half-closes right after its answer: the server closes too and stays
+        healthy."""
+        for _ in range(5):
+            sock = self.connect()
+            sock.sendall(request("GET", "/bytes?n=3"))
+            r = Reader(sock)
+            self.assertEqual(r.read_response().body, b"\x00\x01\x02")
+            sock.shutdown(socket.SHUT_WR)
+            sock.settimeout(5)
+            self.assertEqual(sock.recv(100), b"")
+        self.assertServerHealthy()
 
 if __name__ == "__main__":
     unittest.main()

@@ -85,6 +85,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void unpark(const boost::system::error_code& ec);
 
   boost::asio::awaitable<HeadResult> read_head();
+  enum class ReadAhead { data, not_yet, closed };
+  bool read_ahead_due();
+  boost::asio::awaitable<ReadAhead> read_after_others();
   boost::asio::awaitable<bool> serve_upgrade(protocol::RequestHead& head);
   boost::asio::awaitable<bool> serve_http(protocol::RequestHead& head);
   boost::asio::awaitable<void> reject(int status, const std::string& reason,
@@ -136,6 +139,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::uint64_t requests_served_ = 0;
   Clock::duration request_gap_{};  ///< running estimate of the time between requests
   bool park_requested_ = false;
+  std::uint8_t read_ahead_cooldown_ = 0;
   bool read_timed_out_ = false;
   bool write_timed_out_ = false;
 };
