@@ -82,9 +82,13 @@ net::awaitable<void> stream(const asgi::Scope& scope, asgi::Send send) {
   headers.add("content-type", "text/plain");
   asgi::HttpResponseStart start(200, std::move(headers));
   co_await send(std::move(start));
+  long size = query_number(scope.query_string, "size", 0);  // else "chunk-<i>\n"
   for (long i = 0; i < chunks; ++i) {
-    if (i > 0) co_await sleep_ms(delay);
-    co_await send(asgi::HttpResponseBody("chunk-" + std::to_string(i) + "\n", true));
+    if (i > 0 && delay > 0) co_await sleep_ms(delay);
+    std::string chunk =
+        size > 0 ? std::string(static_cast<std::size_t>(size), static_cast<char>('a' + i % 26))
+                 : "chunk-" + std::to_string(i) + "\n";
+    co_await send(asgi::HttpResponseBody(std::move(chunk), true));
   }
   co_await send(asgi::HttpResponseBody("", false));
 }
