@@ -57,13 +57,16 @@ void drop_sent(std::array<net::const_buffer, N>& buffers, std::size_t sent) {
     sent -= step;
   }
 }
+void drop_sent(net::const_buffer& buffer, std::size_t sent) {
+  buffer += sent;
+}
 
-// One non-blocking gather send. Most responses fit in the socket's send buffer, and an
-// asynchronous write would take another trip through the event loop even when it completes at
-// once. True when nothing is left to send (or `ec` is set); otherwise `buffers` holds the rest.
-template <std::size_t N>
-bool send_now(tcp::socket& socket, std::array<net::const_buffer, N>& buffers,
-              boost::system::error_code& ec) {
+// One non-blocking send (a gather send for several buffers, a plain send(2) for one). Most
+// responses fit in the socket's send buffer, and an asynchronous write would take another trip
+// through the event loop even when it completes at once. True when nothing is left to send (or
+// `ec` is set); otherwise `buffers` holds the rest.
+template <class Buffers>
+bool send_now(tcp::socket& socket, Buffers& buffers, boost::system::error_code& ec) {
   std::size_t sent = socket.write_some(buffers, ec);
   if (ec == net::error::would_block || ec == net::error::try_again) {
     ec = {};
@@ -485,9 +488,9 @@ std::optional<bool> Connection::try_write(protocol::WirePieces pieces) {
     in_flight_ += pieces.prefix;
     in_flight_ += pieces.data;
     in_flight_ += pieces.suffix;
-    std::array<net::const_buffer, 1> buffer{net::buffer(in_flight_)};
+    net::const_buffer buffer = net::buffer(in_flight_);
     if (!send_now(socket_, buffer, ec)) {
-      partly_sent_ = total - buffer[0].size();
+      partly_sent_ = total - buffer.size();
       pieces_in_flight_ = true;
       return std::nullopt;
     }
