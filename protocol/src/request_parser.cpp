@@ -3,6 +3,7 @@
 #include <llhttp.h>
 
 #include <algorithm>
+#include <array>
 
 static_assert(LLHTTP_VERSION_MAJOR > 9 || (LLHTTP_VERSION_MAJOR == 9 && LLHTTP_VERSION_MINOR > 2) ||
                   (LLHTTP_VERSION_MAJOR == 9 && LLHTTP_VERSION_MINOR == 2 &&
@@ -29,11 +30,17 @@ std::string_view trim(std::string_view s) {
 
 // RFC 9112 §3.2: Host = uri-host [ ":" port ]; reject what cannot be a host (space, userinfo,
 // comma, path). An empty Host is allowed by the RFC when the target has no authority.
+// Bytes a Host value must not contain (userinfo, paths, lists, whitespace), as a table: it is
+// checked on every request.
+constexpr std::array<bool, 256> bad_host_byte = [] {
+  std::array<bool, 256> table{};
+  for (char c : std::string_view(" \t@,/\\?#")) table[static_cast<unsigned char>(c)] = true;
+  return table;
+}();
+
 bool valid_host(std::string_view host) {
-  return std::none_of(host.begin(), host.end(), [](char c) {
-    return c == ' ' || c == '\t' || c == '@' || c == ',' || c == '/' || c == '\\' || c == '?' ||
-           c == '#';
-  });
+  return std::none_of(host.begin(), host.end(),
+                      [](char c) { return bad_host_byte[static_cast<unsigned char>(c)]; });
 }
 
 // True when the comma-separated list `value` contains `token` (case-insensitively).

@@ -251,7 +251,8 @@ net::awaitable<Connection::HeadResult> Connection::read_head() {
     }
     bool started = parser_->message_started();
     if (!started && input_.empty() && read_ahead_due()) {
-      ReadAhead read_ahead = co_await read_after_others();
+      co_await net::post(socket_.get_executor(), net::use_awaitable);  // the others go first
+      ReadAhead read_ahead = read_ahead_now();
       if (read_ahead == ReadAhead::data) continue;
       if (read_ahead == ReadAhead::closed) co_return HeadResult::closed;
     }
@@ -304,17 +305,16 @@ bool Connection::read_ahead_due() {
   return false;
 }
 
-net::awaitable<Connection::ReadAhead> Connection::read_after_others() {
-  co_await net::post(socket_.get_executor(), net::use_awaitable);
+Connection::ReadAhead Connection::read_ahead_now() {
   boost::system::error_code ec;
   std::size_t n = socket_.read_some(input_.prepare(idle_read_chunk), ec);
   if (ec == net::error::would_block || ec == net::error::try_again) {
     read_ahead_cooldown_ = read_ahead_misses_skip;
-    co_return ReadAhead::not_yet;
+    return ReadAhead::not_yet;
   }
-  if (ec || n == 0) co_return ReadAhead::closed;
+  if (ec || n == 0) return ReadAhead::closed;
   input_.commit(n);
-  co_return ReadAhead::data;
+  return ReadAhead::data;
 }
 
 // A WebSocket handshake: checked here, answered by the app (or served as plain HTTP when the app
@@ -484,13 +484,17 @@ std::optional<bool> Connection::try_write(protocol::WirePieces pieces) {
       in_flight_.size() + pieces.prefix.size() + pieces.data.size() + pieces.suffix.size();
   if (total <= coalesce_limit) {
     // A small response goes out as one buffer: send(2) costs the kernel less than a sendmsg(2)
-    // with its vector, and the copy is a few hundred bytes.
-    in_flight_ += pieces.prefix;
-    in_flight_ += pieces.data;
-    in_flight_ += pieces.suffix;
-    net::const_buffer buffer = net::buffer(in_flight_);
+    // with its vector, and the copy is a few hundred bytes. The buffer is the thread's, so a
+    // connection keeps no memory for it (idle connections stay small).
+    thread_local std::string one_buffer;
+    one_buffer.assign(in_flight_);
+    one_buffer += pieces.prefix;
+    one_buffer += pieces.data;
+    one_buffer += pieces.suffix;
+    net::const_buffer buffer = net::buffer(one_buffer);
     if (!send_now(socket_, buffer, ec)) {
-      partly_sent_ = total - buffer.size();
+      in_flight_.assign(static_cast<const char*>(buffer.data()), buffer.size());  // the rest
+      partly_sent_ = 0;
       pieces_in_flight_ = true;
       return std::nullopt;
     }
@@ -507,7 +511,7 @@ std::optional<bool> Connection::try_write(protocol::WirePieces pieces) {
 
 net::awaitable<bool> Connection::write_rest(protocol::WirePieces pieces) {
   std::size_t sent = std::exchange(partly_sent_, no_partial_write);
-  if (std::exchange(pieces_in_flight_, false)) pieces = {};  // try_write copied them there
+  if (std::exchange(pieces_in_flight_, false)) pieces = {};  // already in in_flight_
   if (sent == no_partial_write) {  // the output was busy: wait for it, then write all
     bool free = co_await wait_for_output();
     if (!free) co_return false;

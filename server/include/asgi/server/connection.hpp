@@ -87,7 +87,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   boost::asio::awaitable<HeadResult> read_head();
   enum class ReadAhead { data, not_yet, closed };
   bool read_ahead_due();
-  boost::asio::awaitable<ReadAhead> read_after_others();
+  ReadAhead read_ahead_now();  ///< a non-blocking read, after the others had their turn
   boost::asio::awaitable<bool> serve_upgrade(protocol::RequestHead& head);
   boost::asio::awaitable<bool> serve_http(protocol::RequestHead& head);
   boost::asio::awaitable<void> reject(int status, const std::string& reason,
@@ -127,7 +127,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool writing_ = false;
   static constexpr std::size_t no_partial_write = SIZE_MAX;
   std::size_t partly_sent_ = no_partial_write;  ///< bytes try_write sent before write_rest's turn
-  bool pieces_in_flight_ = false;               ///< try_write copied the pieces into in_flight_
+  bool pieces_in_flight_ =
+      false;  ///< try_write left the unsent rest, pieces included, in in_flight_
   bool flush_scheduled_ = false;
   std::unique_ptr<boost::asio::steady_timer> write_done_;  ///< wakes writers queued behind one
 
