@@ -251,7 +251,7 @@ net::awaitable<Connection::HeadResult> Connection::read_head() {
     }
     bool started = parser_->message_started();
     if (!started && input_.empty() && read_ahead_due()) {
-      co_await net::post(socket_.get_executor(), net::use_awaitable);  // the others go first
+      co_await net::post(net::use_awaitable);  // the others go first
       ReadAhead read_ahead = read_ahead_now();
       if (read_ahead == ReadAhead::data) continue;
       if (read_ahead == ReadAhead::closed) co_return HeadResult::closed;
