@@ -93,16 +93,19 @@ namespace {}  // namespace
 struct WebSocketSession::Impl {
   Impl(std::shared_ptr<Connection> c, protocol::RequestHead h, std::vector<std::string> offered)
       : connection(std::move(c)),
-        head(std::move(h)),
+        head(std::make_unique<protocol::RequestHead>(std::move(h))),
+        target(head->target),
         cycle(offered),
         receive_wakeup(connection->socket().get_executor(), Clock::time_point::max()),
         ping_timer(connection->socket().get_executor()) {}
 
   std::shared_ptr<Connection> connection;
-  protocol::RequestHead head;
+  std::unique_ptr<protocol::RequestHead> head;  ///< until the handshake is done
+  std::string target;                           ///< for the logs
   protocol::WebSocketCycle cycle;
   std::optional<websocket::stream<PreloadedSocket>> ws;
-  std::optional<protocol::ResponseEncoder> denial;  // websocket.http.response
+  // websocket.http.response; on the heap: few sessions deny, and every idle one would carry it
+  std::unique_ptr<protocol::ResponseEncoder> denial;
 
   // receive side
   bool touched = false;  // the app called receive() or send()
@@ -132,7 +135,7 @@ struct WebSocketSession::Impl {
 
   const Config& config() const { return connection->config(); }
 
-  std::string log_target() const { return protocol::target_for_log(head.target); }
+  std::string log_target() const { return protocol::target_for_log(target); }
   void log_access(std::string_view outcome) const {
     if (spdlog::logger* access = log::access())
       access->info("{} - \"WebSocket {}\" {}", connection->client_label(), log_target(), outcome);
@@ -285,10 +288,10 @@ net::awaitable<bool> accept(WebSocketSession::Impl& s, const WebSocketAccept& me
   });
 
   beast::http::request<beast::http::empty_body> request;
-  request.method_string(s.head.method);
-  request.target(s.head.target);
-  request.version(s.head.http_major * 10 + s.head.http_minor);
-  for (auto [name, value] : s.head.headers) request.insert(name, value);
+  request.method_string(s.head->method);
+  request.target(s.head->target);
+  request.version(s.head->http_major * 10 + s.head->http_minor);
+  for (auto [name, value] : s.head->headers) request.insert(name, value);
   co_await s.lock_writes();
   auto [ec] = co_await ws.async_accept(request, net::as_tuple(net::use_awaitable));
   s.unlock_writes();
@@ -297,9 +300,9 @@ net::awaitable<bool> accept(WebSocketSession::Impl& s, const WebSocketAccept& me
     co_return false;
   }
   s.log_access("[accepted]");
-  // From here on only frames arrive: the HTTP side's buffer, parser and header copy can go.
+  // From here on only frames arrive: the HTTP side's buffer, parser and request head can go.
   s.connection->release_http_state();
-  s.head.headers = Headers();
+  s.head.reset();
   co_return true;
 }
 
@@ -357,7 +360,7 @@ net::awaitable<void> WebSocketSession::send(Message message) {
       auto& start = std::get<WebSocketHttpResponseStart>(message);
       protocol::ResponseOptions options = s.connection->worker().response_defaults();
       options.request_keep_alive = false;  // the connection ends with the denial
-      s.denial.emplace(options);
+      s.denial = std::make_unique<protocol::ResponseEncoder>(options);
       s.denial->start(HttpResponseStart(start.status, start.headers));
       s.log_access(std::to_string(start.status));
       break;
@@ -500,7 +503,7 @@ net::awaitable<WebSocketSession::Outcome> WebSocketSession::run() {
   try {
     // Built straight into the app's parameter: the scope lives in the app's frame only.
     auto make_scope = [&s] {
-      return protocol::build_websocket_scope(s.head, s.connection->info(),
+      return protocol::build_websocket_scope(*s.head, s.connection->info(),
                                              s.connection->worker().state(), s.cycle.offered());
     };
     net::awaitable<void> app =
