@@ -149,9 +149,10 @@ void Connection::serve_in_coroutine() {
   auto self = shared_from_this();
   // The function object (and with it the connection) lives as long as the coroutine runs.
   auto serve = [self] { return self->serve(); };
-  auto done = [self](std::exception_ptr error, bool parked) {
+  auto done = [self](std::exception_ptr error, ServeEnd end) {
     if (error) return log::LogEscapedException{"connection"}(error);
-    if (parked) self->park();
+    if (end == ServeEnd::parked) self->park();
+    if (end == ServeEnd::upgraded) self->run_websocket();
   };
   // The slot lets a graceful shutdown that ran out of time cancel the connection, app included.
   net::co_spawn(socket_.get_executor(), std::move(serve),
@@ -160,38 +161,38 @@ void Connection::serve_in_coroutine() {
 
 // ---- the request loop -------------------------------------------------------------------------
 
-// True when the connection went idle and parked; false when it is done.
-net::awaitable<bool> Connection::serve() {
+net::awaitable<Connection::ServeEnd> Connection::serve() {
   // A cancellation (shutdown timeout) aborts the pending operation; our own cleanup after it must
   // still be able to await.
   co_await net::this_coro::throw_if_cancelled(false);
   bool linger = false;
-  for (;;) {
+  bool keep_alive = true;
+  if (std::exchange(serve_declined_upgrade_, false)) {
+    // The app declined the websocket scope of the request still in the parser: serve it as HTTP.
+    keep_alive = co_await serve_http(parser_->head());
+    linger = !keep_alive;
+  }
+  while (keep_alive) {
     HeadResult head = co_await read_head();
-    if (head == HeadResult::parked) co_return true;
+    if (head == HeadResult::parked) co_return ServeEnd::parked;
     if (head == HeadResult::closed) break;
     if (head == HeadResult::rejected) {
       linger = true;
       break;
     }
     protocol::RequestHead& request = parser_->head();
-    bool upgrade = config().ws != "none" && protocol::is_websocket_upgrade(request);
-    bool keep_alive = false;
     ++requests_served_;
-    if (upgrade)
-      keep_alive = co_await serve_upgrade(request);
-    else
-      keep_alive = co_await serve_http(request);
-    if (!keep_alive) {
-      // A WebSocket that ended on a protocol error may leave unread frames: drain them, or the
-      // close would be a reset that can destroy our Close frame before the client reads it.
-      linger = upgrade;
+    if (config().ws != "none" && protocol::is_websocket_upgrade(request)) {
+      bool handshake_ok = co_await check_upgrade(request);
+      if (handshake_ok) co_return ServeEnd::upgraded;  // run_websocket takes over
+      linger = true;  // answered with an error: let the client read it
       break;
     }
+    keep_alive = co_await serve_http(request);
   }
   if (!corked_.empty()) co_await write({});
   co_await close_gracefully(linger);
-  co_return false;
+  co_return ServeEnd::closed;
 }
 
 // An idle keep-alive connection gives back its coroutine frames, buffers and parser, and waits
@@ -317,9 +318,9 @@ Connection::ReadAhead Connection::read_ahead_now() {
   return ReadAhead::data;
 }
 
-// A WebSocket handshake: checked here, answered by the app (or served as plain HTTP when the app
-// declines the websocket scope).
-net::awaitable<bool> Connection::serve_upgrade(protocol::RequestHead& head) {
+// A WebSocket handshake: checked here (a bad one is answered and closes the connection), then
+// answered by the app in run_websocket().
+net::awaitable<bool> Connection::check_upgrade(protocol::RequestHead& head) {
   protocol::HandshakeCheck check = protocol::check_websocket_handshake(head);
   if (check.error_status == 426) {
     co_await reject(426, check.error_reason, "sec-websocket-version: 13\r\n");
@@ -331,10 +332,33 @@ net::awaitable<bool> Connection::serve_upgrade(protocol::RequestHead& head) {
   }
   websocket_ =
       std::make_shared<WebSocketSession>(shared_from_this(), head, std::move(check.subprotocols));
-  auto outcome = co_await websocket_->run();
-  websocket_.reset();
-  if (outcome == WebSocketSession::Outcome::served) co_return false;  // ends with its WebSocket
-  co_return co_await serve_http(head);  // the app declined the websocket scope
+  co_return true;
+}
+
+// The WebSocket runs in its own coroutine, once the request loop's has ended: an idle WebSocket
+// keeps no frames of the HTTP side. When the app declines the websocket scope, the request is
+// served as plain HTTP and the request loop starts again.
+void Connection::run_websocket() {
+  auto self = shared_from_this();
+  auto run = [session = websocket_] { return session->run(); };
+  auto done = [self](std::exception_ptr error, WebSocketSession::Outcome outcome) {
+    self->websocket_.reset();
+    if (error) {
+      log::LogEscapedException{"websocket"}(error);
+      return self->close_now();
+    }
+    if (outcome == WebSocketSession::Outcome::declined) {
+      self->serve_declined_upgrade_ = true;
+      return self->serve_in_coroutine();
+    }
+    // A WebSocket that ended on a protocol error may leave unread frames: drain them, or the
+    // close would be a reset that can destroy our Close frame before the client reads it.
+    auto close = [self] { return self->close_gracefully(/*linger=*/true); };
+    net::co_spawn(self->socket_.get_executor(), std::move(close),
+                  log::LogEscapedException{"connection"});
+  };
+  net::co_spawn(socket_.get_executor(), std::move(run),
+                net::bind_cancellation_slot(cancel_signal_.slot(), std::move(done)));
 }
 
 net::awaitable<bool> Connection::serve_http(protocol::RequestHead& head) {

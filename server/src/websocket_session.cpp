@@ -497,6 +497,9 @@ net::awaitable<void> ping_once(std::shared_ptr<WebSocketSession> session,
 // ---------------------------------------------------------------------------------
 
 net::awaitable<WebSocketSession::Outcome> WebSocketSession::run() {
+  // A cancellation (shutdown timeout) aborts the pending operation; the cleanup after it must
+  // still be able to await.
+  co_await net::this_coro::throw_if_cancelled(false);
   Impl& s = *impl_;
   auto self = shared_from_this();
   std::exception_ptr error;

@@ -214,6 +214,11 @@ class DenialTest(WsTestCase):
         r, resp = self.raw_handshake(handshake_request("/raise-immediately", key=new_key()))
         self.assertEqual(resp.status, 200, resp.raw)
         self.assertEqual(resp.body, b"http fallback")
+        # The connection carries on as an HTTP/1.1 keep-alive connection.
+        for _ in range(2):
+            r.send(b"GET /plain HTTP/1.1\r\nHost: x\r\n\r\n")
+            nxt = r.read_response()
+            self.assertEqual((nxt.status, nxt.body), (200, b"http fallback"), nxt.raw)
 
 
 class SubprotocolTest(WsTestCase):

@@ -79,8 +79,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
  private:
   enum class HeadResult { ready, closed, rejected, parked };
 
+  /// How the request loop ended: closed, parked (idle), or upgraded to a WebSocket.
+  enum class ServeEnd { closed, parked, upgraded };
   void serve_in_coroutine();
-  boost::asio::awaitable<bool> serve();
+  boost::asio::awaitable<ServeEnd> serve();
+  void run_websocket();
   void park();
   void unpark(const boost::system::error_code& ec);
 
@@ -88,7 +91,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   enum class ReadAhead { data, not_yet, closed };
   bool read_ahead_due();
   ReadAhead read_ahead_now();  ///< a non-blocking read, after the others had their turn
-  boost::asio::awaitable<bool> serve_upgrade(protocol::RequestHead& head);
+  boost::asio::awaitable<bool> check_upgrade(protocol::RequestHead& head);
   boost::asio::awaitable<bool> serve_http(protocol::RequestHead& head);
   boost::asio::awaitable<void> reject(int status, const std::string& reason,
                                       std::string_view extra_headers = {});
@@ -141,6 +144,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::uint64_t requests_served_ = 0;
   Clock::duration request_gap_{};  ///< running estimate of the time between requests
   bool park_requested_ = false;
+  bool serve_declined_upgrade_ = false;  ///< serve() starts with the request in the parser
   std::uint8_t read_ahead_cooldown_ = 0;
   bool read_timed_out_ = false;
   bool write_timed_out_ = false;
