@@ -41,8 +41,11 @@ constexpr auto park_after_max = std::chrono::seconds(2);
 constexpr int park_after_gaps = 16;
 // Responses up to this size are copied into one buffer and sent with send(2) (see try_write).
 constexpr std::size_t coalesce_limit = 2048;
-// After a read-ahead found nothing, this many requests wait for readiness instead.
-constexpr std::uint8_t read_ahead_misses_skip = 8;
+// After a read-ahead found nothing, the next 8 requests wait for readiness instead; after each
+// further miss in a row twice as many, up to 64 (a lone client with gaps between its requests
+// then rarely pays for an attempt).
+constexpr std::uint8_t read_ahead_first_skip = 8;
+constexpr std::uint8_t read_ahead_max_skip = 64;
 
 void release(std::string& s) {
   std::string().swap(s);
@@ -310,10 +313,14 @@ Connection::ReadAhead Connection::read_ahead_now() {
   boost::system::error_code ec;
   std::size_t n = socket_.read_some(input_.prepare(idle_read_chunk), ec);
   if (ec == net::error::would_block || ec == net::error::try_again) {
-    read_ahead_cooldown_ = read_ahead_misses_skip;
+    read_ahead_skip_ = read_ahead_skip_ == 0
+                           ? read_ahead_first_skip
+                           : std::min<std::uint8_t>(read_ahead_skip_ * 2, read_ahead_max_skip);
+    read_ahead_cooldown_ = read_ahead_skip_;
     return ReadAhead::not_yet;
   }
   if (ec || n == 0) return ReadAhead::closed;
+  read_ahead_skip_ = 0;  // a hit: the next miss starts the backoff again
   input_.commit(n);
   return ReadAhead::data;
 }

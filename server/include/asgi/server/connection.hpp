@@ -144,8 +144,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::uint64_t requests_served_ = 0;
   Clock::duration request_gap_{};  ///< running estimate of the time between requests
   bool park_requested_ = false;
-  bool serve_declined_upgrade_ = false;  ///< serve() starts with the request in the parser
-  std::uint8_t read_ahead_cooldown_ = 0;
+  bool serve_declined_upgrade_ = false;   ///< serve() starts with the request in the parser
+  std::uint8_t read_ahead_cooldown_ = 0;  ///< requests left before the next read-ahead
+  std::uint8_t read_ahead_skip_ = 0;      ///< the cooldown after the last miss (0 after a hit)
   bool read_timed_out_ = false;
   bool write_timed_out_ = false;
 };
