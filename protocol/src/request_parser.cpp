@@ -29,9 +29,8 @@ std::string_view trim(std::string_view s) {
 }
 
 // RFC 9112 §3.2: Host = uri-host [ ":" port ]; reject what cannot be a host (space, userinfo,
-// comma, path). An empty Host is allowed by the RFC when the target has no authority.
-// Bytes a Host value must not contain (userinfo, paths, lists, whitespace), as a table: it is
-// checked on every request.
+// comma, path). An empty Host is allowed by the RFC when the target has no authority. The bytes
+// are a table: every request is checked.
 constexpr std::array<bool, 256> bad_host_byte = [] {
   std::array<bool, 256> table{};
   for (char c : std::string_view(" \t@,/\\?#")) table[static_cast<unsigned char>(c)] = true;

@@ -461,7 +461,7 @@ void Connection::schedule_flush() {
   });
 }
 
-net::awaitable<bool> Connection::wait_for_output() {
+net::awaitable<bool> Connection::acquire_output() {
   while (writing_) {   // one write at a time; later writers queue in order
     if (!write_done_)  // made on first need: most connections never have a queued writer
       write_done_ =
@@ -469,7 +469,7 @@ net::awaitable<bool> Connection::wait_for_output() {
     co_await write_done_->async_wait(net::as_tuple(net::use_awaitable));  // woken by cancel()
     if (!socket_.is_open()) co_return false;
   }
-  co_return true;
+  co_return take_output();
 }
 
 void Connection::wake_writers() {
@@ -544,9 +544,8 @@ net::awaitable<bool> Connection::write_rest(protocol::WirePieces pieces) {
   std::size_t sent = std::exchange(partly_sent_, no_partial_write);
   if (std::exchange(pieces_in_flight_, false)) pieces = {};  // already in in_flight_
   if (sent == no_partial_write) {  // the output was busy: wait for it, then write all
-    bool free = co_await wait_for_output();
-    if (!free) co_return false;
-    if (!take_output()) co_return false;
+    bool acquired = co_await acquire_output();
+    if (!acquired) co_return false;
     sent = 0;
   }
   auto buffers = output_buffers(in_flight_, pieces);
@@ -558,11 +557,8 @@ net::awaitable<bool> Connection::write_rest(protocol::WirePieces pieces) {
 
 net::awaitable<bool> Connection::write_file(std::string_view prefix, int fd, std::uint64_t offset,
                                             std::uint64_t count, std::string_view suffix) {
-  if (writing_) {  // the usual case, a free output, needs no extra coroutine frame
-    bool free = co_await wait_for_output();
-    if (!free) co_return false;
-  }
-  if (!take_output()) co_return false;
+  bool acquired = co_await acquire_output();
+  if (!acquired) co_return false;
   std::array<net::const_buffer, 2> head{net::buffer(in_flight_), net::buffer(prefix)};
   boost::system::error_code ec = co_await send_all(socket_, head);
   bool ok = !ec;

@@ -88,8 +88,6 @@ class LazyTimer {
   std::unique_ptr<net::steady_timer> timer_;
 };
 
-namespace {}  // namespace
-
 struct WebSocketSession::Impl {
   Impl(std::shared_ptr<Connection> c, protocol::RequestHead h, std::vector<std::string> offered)
       : connection(std::move(c)),
@@ -134,6 +132,10 @@ struct WebSocketSession::Impl {
   net::any_io_executor executor() const { return connection->socket().get_executor(); }
 
   const Config& config() const { return connection->config(); }
+  /// Backpressure: reading pauses while the app has this much waiting for it.
+  bool queue_full() const {
+    return queue.size() >= config().ws_max_queue || queued_bytes >= max_queued_bytes;
+  }
 
   std::string log_target() const { return protocol::target_for_log(target); }
   void log_access(std::string_view outcome) const {
@@ -219,8 +221,7 @@ net::awaitable<Event> WebSocketSession::receive() {
     WebSocketReceive message = std::move(s.queue.front());
     s.queue.erase(s.queue.begin());  // at most ws_max_queue (32) entries: cheap
     s.queued_bytes -= message.bytes ? message.bytes->size() : message.text->size();
-    if (s.queue.size() < s.config().ws_max_queue && s.queued_bytes < max_queued_bytes)
-      s.resume_reader();  // room again
+    if (!s.queue_full()) s.resume_reader();  // room again
     co_return message;
   }
   if (s.disconnect_delivered) throw ClientDisconnected();  // websocket.disconnect comes once
@@ -438,8 +439,7 @@ void on_read(std::shared_ptr<WebSocketSession> session, WebSocketSession::Impl& 
   else
     s.queue.emplace_back(std::move(payload), std::nullopt);
   s.receive_wakeup.cancel();
-  if (!s.closed &&
-      (s.queue.size() >= s.config().ws_max_queue || s.queued_bytes >= max_queued_bytes))
+  if (!s.closed && s.queue_full())
     s.reader_paused = true;
   else
     start_read(std::move(session), s);

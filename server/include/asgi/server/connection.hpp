@@ -99,9 +99,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   boost::asio::awaitable<void> close_gracefully(bool linger);
   void close_now();
   void schedule_flush();
-  /// One write at a time: wait_for_output() waits for the current one (false when the connection
-  /// closed meanwhile), take_output() holds the output until release_output().
-  boost::asio::awaitable<bool> wait_for_output();
+  /// One write at a time: take_output() holds a free output until release_output();
+  /// acquire_output() first waits for the current write (false when the connection is gone).
+  boost::asio::awaitable<bool> acquire_output();
   bool take_output();
   void wake_writers();
   void release_output();
