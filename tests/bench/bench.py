@@ -289,6 +289,13 @@ def run_wrk(port, seconds, connections, pipeline=None, path="/"):
         m = re.search(rf"^\s+{pct}(?:\.000)?%\s+(\S+)", out, re.M)
         if m:
             result[f"p{pct}_ms"] = to_ms(m.group(1))
+    m = re.search(r"^\s+Latency\s+(\S+)", out, re.M)
+    if m and result["rps"] > 0 and not pipeline:
+        # A closed loop: each connection's round trip (connections ÷ req/s) is the latency wrk
+        # measures (its write of a request to its read of the response) plus the time the response
+        # and the next request wait inside wrk. Where that rest goes shows which side is slower.
+        result["mean_ms"] = to_ms(m.group(1))
+        result["in_client_ms"] = connections / result["rps"] * 1000 - result["mean_ms"]
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
     m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     result["errors"] = errors + (int(m.group(1)) if m else 0)
@@ -336,7 +343,7 @@ class Bench:
                 "--no-access-log", "--log-level", "warning", "--timeout-keep-alive", "300", *extra]
         return Server("asgiserver", argv, port, env=env)
 
-    def nginx_server(self):
+    def nginx_server(self, access_log=False):
         port = free_port()
         conf_dir = Path(tempfile.mkdtemp(prefix="nginx-", dir=self.tmp))
         conf_dir.chmod(0o755)  # nginx's worker runs as `nobody` and must read bytes-N.bin
@@ -344,6 +351,8 @@ class Bench:
             os.link(path, conf_dir / f"bytes-{size}.bin")
         text = (BENCH / "peers/nginx.conf.in").read_text().replace("@DIR@", str(conf_dir)).replace("@PORT@", str(port))
         text = text.replace("@WWW@", str(self.www))
+        if access_log:  # the latency control: the same nginx, made the slower side of the loop
+            text = text.replace("access_log off;", f"access_log {conf_dir}/access.log;")
         (conf_dir / "nginx.conf").write_text(text)
         argv = ["/usr/sbin/nginx", "-c", str(conf_dir / "nginx.conf"), "-e", str(conf_dir / "nginx-error.log")]
         return Server("nginx", argv, port)
@@ -431,6 +440,10 @@ class Bench:
         secs = self.args.seconds
         factories = {"asgiserver": lambda: self.asgiserver_server("hello"),
                      "nginx": self.nginx_server, "uvicorn": self.uvicorn_server}
+        if not pipeline:
+            # A control for the latency columns: nginx writing its access log serves about as many
+            # requests per second, but is now slower than wrk, so the queue moves into the server.
+            factories["nginx + access log"] = lambda: self.nginx_server(access_log=True)
         self.alternate(workload, factories,
                        lambda s: self.cpu_meter(s, lambda: run_wrk(s.port, secs, 64, pipeline)),
                        warmup=lambda s: run_wrk(s.port, 1, 64, pipeline))
@@ -814,6 +827,7 @@ def verdict(value, target, higher_is_better, strict=False):
 WORKLOAD_TITLES = {
     "plaintext": ("HTTP keep-alive plaintext: `GET /` → 13 bytes, 64 connections (`wrk -t1 -c64 --latency`)",
                   [("rps", "req/s", 0), ("p50_ms", "p50 ms", 3), ("p99_ms", "p99 ms", 3),
+                   ("mean_ms", "mean ms", 3), ("in_client_ms", "in wrk ms", 3),
                    ("user_us", "user µs/req", 2), ("kernel_us", "kernel µs/req", 2)], "rps"),
     "pipelined": ("HTTP pipelined, 16 requests per write, 64 connections (`wrk -s pipeline.lua -- 16`)",
                   [("rps", "req/s", 0)], "rps"),
@@ -1002,9 +1016,12 @@ def main():
                            "with 101); Beast is its `websocket_server_awaitable` example (1 thread, "
                            "default options), Node `ws` and Uvicorn (`websockets`) run "
                            "permessage-deflate off or unnegotiated (the client offers none).")
-    bench.notes.append("Latency: wrk's closed loop at full load, so p50 is mostly queueing (64 ÷ throughput) "
-                       "and p99 also catches every time the server was scheduled out; on a busy shared "
-                       "machine p99 is the noisiest number here.")
+    bench.notes.append("Latency: wrk's closed loop at full load. Each connection's round trip (64 ÷ req/s) "
+                       "is the latency wrk measures plus *in wrk*, the time a response and the next request "
+                       "wait inside wrk, which wrk does not count. The slower of server and wrk holds the "
+                       "queue and with it most of the measured latency: *nginx + access log* is the same "
+                       "nginx made a little slower than wrk, a control for that. p99 also catches every time "
+                       "a server was scheduled out; on a busy shared machine it is the noisiest number here.")
     bench.notes.append("asgiserver runs `--workers 1 --no-access-log --timeout-keep-alive 300` (the stream app also "
                        "`--limit-request-body 0`); Uvicorn `--loop uvloop --http httptools --ws websockets "
                        "--lifespan off --no-access-log` with Debian's /usr/bin/python3; nginx `worker_processes 1`, "
