@@ -32,12 +32,6 @@ void Headers::clear() {
   bytes_.clear();
 }
 
-Headers::Field Headers::operator[](std::size_t i) const {
-  const Span& s = spans_[i];
-  std::string_view all(bytes_);
-  return {all.substr(s.name_offset, s.name_length), all.substr(s.value_offset, s.value_length)};
-}
-
 std::optional<std::string_view> Headers::get(std::string_view name) const {
   for (Field f : *this)
     if (iequals(f.name, name)) return f.value;

@@ -30,6 +30,14 @@ bool is_tchar(unsigned char c) {
   return tchar_table[c];
 }
 
+// Bytes a header value must not carry (controls but tab, and DEL), as a table for the same reason.
+constexpr std::array<bool, 256> bad_value_byte_table = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 0x20; ++c) table[c] = c != '\t';
+  table[0x7f] = true;
+  return table;
+}();
+
 void append_header(std::string& out, std::string_view name, std::string_view value) {
   std::size_t at = out.size();
   out.resize(at + name.size() + value.size() + 4);  // one capacity check instead of four
@@ -89,10 +97,8 @@ bool is_token(std::string_view name) {
 }
 
 bool is_valid_field_value(std::string_view value) {
-  return std::none_of(value.begin(), value.end(), [](char ch) {
-    auto c = static_cast<unsigned char>(ch);
-    return (c < 0x20 && c != '\t') || c == 0x7f;
-  });
+  return std::none_of(value.begin(), value.end(),
+                      [](char c) { return bad_value_byte_table[static_cast<unsigned char>(c)]; });
 }
 
 ResponseEncoder::ResponseEncoder(const ResponseOptions& options, std::string* scratch)

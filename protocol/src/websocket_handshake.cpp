@@ -42,7 +42,10 @@ bool valid_key(std::string_view key) {
 }  // namespace
 
 bool is_websocket_upgrade(const RequestHead& head) {
-  return has_token(head.headers, "upgrade", "websocket") &&
+  // Only a request llhttp treats as an upgrade stops the parser at its head, so only such a
+  // request can switch protocols; checking its flag first also spares every plain request the
+  // two header scans.
+  return head.upgrade && has_token(head.headers, "upgrade", "websocket") &&
          has_token(head.headers, "connection", "upgrade");
 }
 

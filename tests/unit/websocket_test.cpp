@@ -91,6 +91,21 @@ TEST(WebSocketUpgrade, OtherUpgradesAreNotWebSocket) {
   EXPECT_FALSE(is_websocket_upgrade(handshake({{"upgrade", "web socket"}})));
 }
 
+TEST(WebSocketUpgrade, NeedsTheParserToHaveStoppedForAnUpgrade) {
+  RequestHead head = handshake();
+  head.upgrade = false;  // llhttp would parse on past the head: the bytes after it are HTTP
+  EXPECT_FALSE(is_websocket_upgrade(head));
+}
+
+TEST(WebSocketUpgrade, ParserFlagsTheRfcRequest) {
+  EXPECT_TRUE(is_websocket_upgrade(
+      parse("GET /chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: keep-alive, "
+            "Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            "Sec-WebSocket-Version: 13\r\n\r\n")));
+  EXPECT_FALSE(
+      is_websocket_upgrade(parse("GET /chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n\r\n")));
+}
+
 TEST(WebSocketUpgrade, NeedsTheConnectionUpgradeToken) {
   EXPECT_FALSE(is_websocket_upgrade(handshake({{"connection", ""}})));
   EXPECT_FALSE(is_websocket_upgrade(handshake({{"connection", "keep-alive"}})));
