@@ -1,18 +1,17 @@
 #pragma once
 // An ordered list of (name, value) byte-string pairs, duplicates kept, as ASGI's `headers`.
-// All bytes live in one string, so a request's headers cost two allocations however many there are,
-// and both come from Asio's per-thread cache of recycled blocks: every request and response builds
-// a Headers, and on an event-loop thread that then costs no malloc (elsewhere it is plain new).
+// Everything lives in one heap block, so a request's or a response's headers cost one allocation
+// however many fields there are: the bytes grow from the block's front and the field table from its
+// back (nginx and picohttpparser keep headers flat for the same reason).
 
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
+#include <memory>
 #include <optional>
-#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <boost/asio/recycling_allocator.hpp>
 
 namespace asgi {
 
@@ -26,17 +25,27 @@ class Headers {
 
   Headers() = default;
   Headers(std::initializer_list<std::pair<std::string_view, std::string_view>> fields);
+  Headers(const Headers& other);
+  Headers& operator=(const Headers& other);
+  Headers(Headers&& other) noexcept { swap(other); }
+  Headers& operator=(Headers&& other) noexcept {
+    Headers(std::move(other)).swap(*this);
+    return *this;
+  }
+  ~Headers() = default;
 
   void add(std::string_view name, std::string_view value);
+  /// Makes room for `fields` more fields of `bytes` more bytes in all, in one allocation.
   void reserve(std::size_t fields, std::size_t bytes);
-  void clear();
+  void clear() { used_ = count_ = 0; }  ///< keeps the block
 
-  std::size_t size() const { return spans_.size(); }
-  bool empty() const { return spans_.empty(); }
+  std::size_t size() const { return count_; }
+  bool empty() const { return count_ == 0; }
   Field operator[](std::size_t i) const {  // inline: the encoder and parser call it per field
-    const Span& s = spans_[i];
-    return {std::string_view(bytes_.data() + s.name_offset, s.name_length),
-            std::string_view(bytes_.data() + s.value_offset, s.value_length)};
+    Span s = span(i);
+    const char* name = block_.get() + s.offset;
+    return {std::string_view(name, s.name_length),
+            std::string_view(name + s.name_length, s.value_length)};
   }
 
   /// The first value whose name equals `name`, compared case-insensitively.
@@ -68,18 +77,34 @@ class Headers {
     std::size_t index_ = 0;
   };
   const_iterator begin() const { return {this, 0}; }
-  const_iterator end() const { return {this, spans_.size()}; }
+  const_iterator end() const { return {this, count_}; }
 
   bool operator==(const Headers& other) const;
 
  private:
-  struct Span {
-    std::uint32_t name_offset, name_length, value_offset, value_length;
+  struct Span {  // a field's name starts at `offset`; its value follows the name
+    std::uint32_t offset, name_length, value_length;
   };
-  template <typename T>
-  using Allocator = boost::asio::recycling_allocator<T>;
-  std::basic_string<char, std::char_traits<char>, Allocator<char>> bytes_;
-  std::vector<Span, Allocator<Span>> spans_;
+  std::size_t table_bytes() const { return std::size_t{count_} * sizeof(Span); }
+  std::size_t free_bytes() const { return capacity_ - used_ - table_bytes(); }
+  // Spans are kept as bytes (read and written with memcpy): the block is plain char storage.
+  Span span(std::size_t i) const {
+    Span s;
+    std::memcpy(&s, block_.get() + capacity_ - (i + 1) * sizeof(Span), sizeof s);
+    return s;
+  }
+  void regrow(std::size_t capacity);
+  void swap(Headers& other) noexcept {
+    std::swap(block_, other.block_);
+    std::swap(capacity_, other.capacity_);
+    std::swap(used_, other.used_);
+    std::swap(count_, other.count_);
+  }
+
+  std::unique_ptr<char[]> block_;
+  std::uint32_t capacity_ = 0;  ///< bytes in block_
+  std::uint32_t used_ = 0;      ///< name and value bytes, from the front
+  std::uint32_t count_ = 0;     ///< fields; their spans fill the block's back, first field last
 };
 
 /// ASCII case-insensitive equality, the comparison HTTP uses for header names and tokens.
