@@ -17,7 +17,7 @@ std::string format_http_date(std::time_t t) {
   return std::string(buf, static_cast<std::size_t>(n));
 }
 
-std::string_view cached_http_date() {
+CachedHttpDate cached_http_date_and_second() {
   // One string per event-loop thread; the coarse clock costs a few nanoseconds per response.
   thread_local std::time_t rendered_second = -1;
   thread_local std::string rendered;
@@ -27,7 +27,11 @@ std::string_view cached_http_date() {
     rendered_second = now.tv_sec;
     rendered = format_http_date(now.tv_sec);
   }
-  return rendered;
+  return {rendered, rendered_second};
+}
+
+std::string_view cached_http_date() {
+  return cached_http_date_and_second().text;
 }
 
 }  // namespace asgi::protocol

@@ -60,15 +60,16 @@ void append_date_and_server(std::string& out, bool date, bool server,
     return;
   }
   struct Block {
-    std::string date, server_name, rendered;
+    std::time_t second = -1;
+    std::string server_name, rendered;
   };
   thread_local Block block;
-  std::string_view today = cached_http_date();
-  if (block.date != today || block.server_name != server_name) {
-    block.date = today;
+  CachedHttpDate today = cached_http_date_and_second();
+  if (block.second != today.second || block.server_name != server_name) {
+    block.second = today.second;
     block.server_name = server_name;
     block.rendered.clear();
-    append_header(block.rendered, "date", today);
+    append_header(block.rendered, "date", today.text);
     append_header(block.rendered, "server", server_name);
   }
   out += block.rendered;

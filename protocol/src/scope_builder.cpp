@@ -37,9 +37,10 @@ Scope common_scope(std::string_view target, const ConnectionInfo& connection, co
   Scope scope;
   TargetParts parts = split_target(target);
   scope.root_path = connection.root_path;
-  scope.path = connection.root_path + percent_decode_utf8(parts.path);
-  scope.raw_path = connection.root_path;
-  scope.raw_path += parts.path;
+  scope.path = percent_decode_utf8(parts.path);
+  if (!connection.root_path.empty()) scope.path.insert(0, connection.root_path);
+  scope.raw_path.reserve(connection.root_path.size() + parts.path.size());
+  scope.raw_path.append(connection.root_path).append(parts.path);
   scope.query_string = parts.query;
   scope.client = connection.client;
   scope.server = connection.server;

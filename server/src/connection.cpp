@@ -185,7 +185,7 @@ net::awaitable<Connection::ServeEnd> Connection::serve() {
     }
     protocol::RequestHead& request = parser_->head();
     ++requests_served_;
-    if (config().ws != "none" && protocol::is_websocket_upgrade(request)) {
+    if (protocol::is_websocket_upgrade(request) && config().ws != "none") {
       bool handshake_ok = co_await check_upgrade(request);
       if (handshake_ok) co_return ServeEnd::upgraded;  // run_websocket takes over
       linger = true;  // answered with an error: let the client read it

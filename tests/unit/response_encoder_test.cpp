@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "asgi/errors.hpp"
+#include "asgi/protocol/http_date.hpp"
 #include "asgi/protocol/response_encoder.hpp"
 
 using namespace asgi;
@@ -213,6 +217,28 @@ TEST(ResponseEncoder, DefaultHeadersComeFirstAndYieldToTheApp) {
   EXPECT_TRUE(out.starts_with("HTTP/1.1 200 OK\r\ndate: ")) << out;
   EXPECT_NE(out.find(" GMT\r\nserver: custom\r\n"), std::string::npos) << out;
   EXPECT_EQ(out.find("asgiserver"), std::string::npos);
+}
+
+// The date and server lines are rendered once a second per thread: they must still follow the
+// clock and each encoder's server name.
+TEST(ResponseEncoder, DateAndServerLinesFollowTheClockAndTheName) {
+  auto head_of = [](std::string_view server_name) {
+    ResponseOptions o;
+    o.server_name = server_name;
+    ResponseEncoder e(o);
+    e.start(start(200));
+    return wire(e.body(body("")));
+  };
+  auto expected = [](std::string_view server_name) {
+    return "HTTP/1.1 200 OK\r\ndate: " + std::string(protocol::cached_http_date()) +
+           "\r\nserver: " + std::string(server_name) + "\r\ncontent-length: 0\r\n\r\n";
+  };
+  EXPECT_EQ(head_of("first"), expected("first"));
+  EXPECT_EQ(head_of("second"), expected("second"));  // same second, another name
+  const std::string date = std::string(protocol::cached_http_date());
+  while (protocol::cached_http_date() == date)  // the next second (coarse clock: at most ~1 s)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(head_of("second"), expected("second"));
 }
 
 TEST(ResponseEncoder, InvalidStatusAndHeadersAreRejectedBeforeAnyByte) {

@@ -14,4 +14,11 @@ std::string format_http_date(std::time_t t);
 /// The current date string; valid until the next call on this thread.
 std::string_view cached_http_date();
 
+/// The same, with the second it shows: a cheap key for caching what is rendered from it.
+struct CachedHttpDate {
+  std::string_view text;
+  std::time_t second;
+};
+CachedHttpDate cached_http_date_and_second();
+
 }  // namespace asgi::protocol
