@@ -1,8 +1,8 @@
 #pragma once
 // An ordered list of (name, value) byte-string pairs, duplicates kept, as ASGI's `headers`.
 // Everything lives in one heap block, so a request's or a response's headers cost one allocation
-// however many fields there are: the bytes grow from the block's front and the field table from its
-// back (nginx and picohttpparser keep headers flat for the same reason).
+// however many fields there are: the bytes grow from the block's front, the field table from its
+// back.
 
 #include <cstdint>
 #include <cstring>
