@@ -156,7 +156,7 @@ RequestParser::~RequestParser() = default;
 
 void RequestParser::start_message() {
   head_ = RequestHead{};
-  head_.headers.reserve(16, 512);  // one allocation each for a typical request's fields
+  head_.headers.reserve(16, 512);  // one allocation for a typical request's fields
   field_.clear();
   value_.clear();
   in_value_ = false;
