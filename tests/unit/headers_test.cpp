@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 #include <utility>
 #include <vector>
@@ -158,4 +159,45 @@ TEST(Headers, LargeValues) {
   headers.add("big", big);
   headers.add("after", "a");
   expect_same(headers, {{"small", "s"}, {"big", big}, {"after", "a"}});
+}
+
+// Random sequences of every operation, checked against the reference after each step (fixed seed,
+// so a failure reproduces).
+TEST(Headers, RandomOperationsMatchTheReference) {
+  std::mt19937 random(20261124);
+  auto text = [&random](std::size_t max_length) {
+    std::string s(random() % (max_length + 1), '\0');
+    for (char& c : s) c = static_cast<char>(random() % 256);
+    return s;
+  };
+  Headers headers;
+  Reference reference;
+  for (int step = 0; step < 3000; ++step) {
+    switch (random() % 10) {
+      case 0: {  // copy, then carry on with the copy
+        Headers copy(headers);
+        headers = Headers{{"replaced", "soon"}};
+        headers = copy;
+        break;
+      }
+      case 1: {  // move through a temporary
+        Headers moved(std::move(headers));
+        headers = std::move(moved);
+        break;
+      }
+      case 2:
+        if (random() % 8 == 0) {
+          headers.clear();
+          reference.clear();
+        }
+        break;
+      case 3:
+        headers.reserve(random() % 20, random() % 2000);
+        break;
+      default:
+        add_to_both(headers, reference, {{text(20), text(random() % 4 == 0 ? 2000 : 40)}});
+    }
+    expect_same(headers, reference);
+    if (::testing::Test::HasFailure()) FAIL() << "at step " << step;
+  }
 }
