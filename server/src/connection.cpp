@@ -513,6 +513,7 @@ std::optional<bool> Connection::try_write(protocol::WirePieces pieces) {
   boost::system::error_code ec;
   std::size_t total =
       in_flight_.size() + pieces.prefix.size() + pieces.data.size() + pieces.suffix.size();
+  std::size_t unsent = 0;
   if (total <= coalesce_limit) {
     // A small response goes out as one buffer: send(2) costs the kernel less than a sendmsg(2)
     // with its vector, and the copy is a few hundred bytes. The buffer is the thread's, so a
@@ -523,18 +524,14 @@ std::optional<bool> Connection::try_write(protocol::WirePieces pieces) {
     one_buffer += pieces.data;
     one_buffer += pieces.suffix;
     net::const_buffer buffer = net::buffer(one_buffer);
-    if (!send_now(socket_, buffer, ec)) {
-      in_flight_.assign(static_cast<const char*>(buffer.data()), buffer.size());  // the rest
-      partly_sent_ = 0;
-      pieces_in_flight_ = true;
-      return std::nullopt;
-    }
+    if (!send_now(socket_, buffer, ec)) unsent = buffer.size();
   } else {
     auto buffers = output_buffers(in_flight_, pieces);
-    if (!send_now(socket_, buffers, ec)) {
-      partly_sent_ = total - net::buffer_size(buffers);
-      return std::nullopt;
-    }
+    if (!send_now(socket_, buffers, ec)) unsent = net::buffer_size(buffers);
+  }
+  if (unsent > 0) {  // the rest goes from in_flight_ and the caller's pieces, both still intact
+    partly_sent_ = total - unsent;
+    return std::nullopt;
   }
   release_output();
   return !ec;
@@ -542,7 +539,6 @@ std::optional<bool> Connection::try_write(protocol::WirePieces pieces) {
 
 net::awaitable<bool> Connection::write_rest(protocol::WirePieces pieces) {
   std::size_t sent = std::exchange(partly_sent_, no_partial_write);
-  if (std::exchange(pieces_in_flight_, false)) pieces = {};  // already in in_flight_
   if (sent == no_partial_write) {  // the output was busy: wait for it, then write all
     bool acquired = co_await acquire_output();
     if (!acquired) co_return false;

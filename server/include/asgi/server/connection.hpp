@@ -130,8 +130,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool writing_ = false;
   static constexpr std::size_t no_partial_write = SIZE_MAX;
   std::size_t partly_sent_ = no_partial_write;  ///< bytes try_write sent before write_rest's turn
-  /// try_write left the unsent rest of a small response, pieces included, in in_flight_
-  bool pieces_in_flight_ = false;
   bool flush_scheduled_ = false;
   std::unique_ptr<boost::asio::steady_timer> write_done_;  ///< wakes writers queued behind one
 
