@@ -16,7 +16,7 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 
 # ---- Debian 12 packages ------------------------------------------------------------------------
-packages=(g++ cmake ninja-build ccache pkg-config curl xz-utils gpgv debian-archive-keyring
+packages=(clang-19 libclang-rt-19-dev g++ cmake ninja-build ccache pkg-config curl xz-utils gpgv debian-archive-keyring
           ca-certificates libboost1.81-dev libspdlog-dev libcli11-dev nlohmann-json3-dev
           libgtest-dev python3 clang-format)
 packages+=(${ASGI_EXTRA_PACKAGES:-})
@@ -57,6 +57,13 @@ fi
 
 # ---- build ---------------------------------------------------------------------------------------
 build_dir=${ASGI_BUILD_DIR:-build}
+# A build directory configured before the move to clang 19 still names GCC 12 (as c++ or g++),
+# which CMake refuses. Unless CXX says otherwise, start it again with the default compiler.
+cached_cxx=$(sed -n 's/^CMAKE_CXX_COMPILER:[A-Z]*=//p' "$build_dir/CMakeCache.txt" 2>/dev/null || true)
+if [ -z "${CXX:-}" ] && [ -n "$cached_cxx" ] && [[ "$cached_cxx" != *clang* ]]; then
+  say "Reconfiguring $build_dir for clang 19 (it was configured for $cached_cxx)"
+  rm -f "$build_dir/CMakeCache.txt"
+fi
 say "Configuring $build_dir"
 # shellcheck disable=SC2086
 cmake -S . -B "$build_dir" -G Ninja ${ASGI_CMAKE_ARGS:-} >/dev/null
