@@ -9,8 +9,8 @@
 using namespace asgi;
 
 TEST(Value, RejectsNonFiniteFloats) {
-  EXPECT_THROW(Value(std::numeric_limits<double>::quiet_NaN()), ProtocolError);
-  EXPECT_THROW(Value(std::numeric_limits<double>::infinity()), ProtocolError);
+  EXPECT_THROW(Value{std::numeric_limits<double>::quiet_NaN()}, ProtocolError);
+  EXPECT_THROW(Value{std::numeric_limits<double>::infinity()}, ProtocolError);
   EXPECT_NO_THROW(Value(1.5));
 }
 
