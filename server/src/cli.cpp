@@ -35,6 +35,21 @@ CliResult parse_command_line(int argc, char** argv) {
   cli.add_option("--host", config.host, "Bind socket to this host")->capture_default_str();
   cli.add_option("--port", config.port, "Bind socket to this port (0: any free port)")
       ->capture_default_str();
+  cli.add_option("--uds", config.uds, "Bind to a UNIX domain socket (instead of host and port)");
+  cli.add_option_function<std::string>(
+         "--uds-mode",
+         [&config](const std::string& octal) {
+           std::size_t used = 0;
+           unsigned long mode = std::stoul(octal, &used, 8);
+           if (used != octal.size() || mode > 07777) throw CLI::ValidationError("--uds-mode", "");
+           config.uds_mode = static_cast<unsigned>(mode);
+         },
+         "Permissions of the --uds socket file, in octal (default 666, or an old file's mode)")
+      ->check([](const std::string& octal) -> std::string {
+        bool ok = !octal.empty() && octal.size() <= 4 &&
+                  octal.find_first_not_of("01234567") == std::string::npos;
+        return ok ? "" : "must be an octal file mode such as 660";
+      });
   cli.add_option("--workers", config.workers, "Event-loop threads")
       ->capture_default_str()
       ->check(CLI::Range(1u, 256u));

@@ -69,7 +69,7 @@ net::awaitable<Event> HttpExchange::receive() {
 net::awaitable<Event> HttpExchange::read_body() {
   if (expect_continue_ && !continue_sent_ && !encoder_.head_rendered()) {
     continue_sent_ = true;  // RFC 9110 §10.1.1: the app asked for the body, so invite it
-    bool written = co_await connection_->write({continue_response, {}, {}});
+    bool written = co_await connection_->output().write({continue_response, {}, {}});
     if (!written) {
       client_gone_ = true;
       co_return HttpDisconnect{};
@@ -115,7 +115,7 @@ net::awaitable<Event> HttpExchange::read_body() {
 // With the body consumed, ASGI's http.disconnect means "the response is done or the client left".
 // Watch the socket for EOF meanwhile; bytes that arrive (a pipelined request) are kept.
 net::awaitable<void> HttpExchange::wait_until_done() {
-  net::ip::tcp::socket& socket = connection_->socket();
+  Transport& socket = connection_->transport();
   ReadBuffer& input = connection_->input();
   waiting_ = true;
   struct Reset {
@@ -151,10 +151,10 @@ net::awaitable<void> HttpExchange::send(Message message) {
     protocol::WirePieces pieces = encoder_.body(*body);
     if (encoder_.complete() && connection_->has_buffered_input() && !app_finished_) {
       // More pipelined requests are waiting: hold this response and send it with theirs.
-      connection_->cork(pieces);
+      connection_->output().hold(pieces);
     } else if (!pieces.empty()) {
-      std::optional<bool> written = connection_->try_write(pieces);
-      if (!written) written = co_await connection_->write_rest(pieces);
+      std::optional<bool> written = connection_->output().try_write(pieces);
+      if (!written) written = co_await connection_->output().write_rest(pieces);
       require_written(*written);
     }
     if (encoder_.complete()) on_response_complete();
@@ -164,7 +164,7 @@ net::awaitable<void> HttpExchange::send(Message message) {
   } else if (auto* file = std::get_if<HttpResponsePathsend>(&message)) {
     co_await send_file(*file);
   } else if (auto* trailers = std::get_if<HttpResponseTrailers>(&message)) {
-    bool written = co_await connection_->write(encoder_.trailers(*trailers));
+    bool written = co_await connection_->output().write(encoder_.trailers(*trailers));
     require_written(written);
     if (encoder_.complete()) on_response_complete();
   } else {
@@ -187,8 +187,8 @@ net::awaitable<void> HttpExchange::send_file(const HttpResponsePathsend& message
   OpenFile file(message.path);  // throws before anything is written: the client gets a 500
   decide_close_before_head();
   protocol::FilePieces pieces = encoder_.file(file.size());
-  bool written = co_await connection_->write_file(pieces.prefix, file.fd(), 0, pieces.file_bytes,
-                                                  pieces.suffix);
+  bool written = co_await connection_->output().write_file(pieces.prefix, file.fd(), 0,
+                                                           pieces.file_bytes, pieces.suffix);
   require_written(written);  // false also when the file shrank: the response cannot complete
   if (encoder_.complete()) on_response_complete();
 }
@@ -248,7 +248,7 @@ net::awaitable<bool> HttpExchange::finish(std::exception_ptr error) {
       log::access()->info("{} - \"{}\" {} {}", connection_->client_label(), request_line(), status,
                           protocol::reason_phrase(status));
     }
-    co_await connection_->write({response, {}, {}});
+    co_await connection_->output().write({response, {}, {}});
     co_return false;
   }
   if (!encoder_.complete() || !encoder_.keep_alive()) co_return false;

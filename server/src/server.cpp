@@ -1,12 +1,17 @@
 #include "asgi/server/server.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <csignal>
+#include <cstring>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/basic_socket_acceptor.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -16,31 +21,28 @@
 #include "asgi/server/cli.hpp"
 #include "asgi/server/lifespan.hpp"
 #include "asgi/server/logging.hpp"
+#include "asgi/server/transport.hpp"
 #include "asgi/server/worker.hpp"
 
 namespace asgi::server {
 
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
+using Acceptor = net::basic_socket_acceptor<net::generic::stream_protocol>;
 
 namespace {
 
 constexpr auto poll_interval = std::chrono::milliseconds(50);
 constexpr auto cancel_grace = std::chrono::seconds(5);  // for cancelled apps to wind down
 
-std::string display_host(const tcp::endpoint& endpoint) {
-  std::string host = endpoint.address().to_string();
-  return endpoint.address().is_v6() ? "[" + host + "]" : host;
-}
-
 // Accepts onto the workers' contexts in turn, so each connection lives on one thread.
-net::awaitable<void> accept_loop(tcp::acceptor& acceptor, std::list<Worker>& workers) {
+net::awaitable<void> accept_loop(Acceptor& acceptor, std::list<Worker>& workers) {
   auto next = workers.begin();
   for (;;) {
     Worker& worker = *next;
     if (++next == workers.end()) next = workers.begin();
     boost::system::error_code ec;
-    tcp::socket socket = co_await acceptor.async_accept(
+    Transport::Socket socket = co_await acceptor.async_accept(
         worker.context(), net::redirect_error(net::use_awaitable, ec));
     if (ec == net::error::operation_aborted || !acceptor.is_open()) co_return;
     if (ec) {
@@ -74,7 +76,7 @@ net::awaitable<bool> wait_for_connections(const std::list<Worker>& workers,
 }
 
 // Startup, serving, and the graceful shutdown that never drops an accepted request.
-net::awaitable<int> serve(const Config& config, tcp::acceptor& acceptor, std::list<Worker>& workers,
+net::awaitable<int> serve(const Config& config, Acceptor& acceptor, std::list<Worker>& workers,
                           Lifespan& lifespan, net::signal_set& signals) {
   bool started = co_await lifespan.startup();
   if (!started) co_return exit_startup_failure;
@@ -82,9 +84,9 @@ net::awaitable<int> serve(const Config& config, tcp::acceptor& acceptor, std::li
     worker.set_state(lifespan.state());
     worker.start();
   }
-  tcp::endpoint bound = acceptor.local_endpoint();
-  log::error().info("asgiserver running on http://{}:{} (Press CTRL+C to quit)",
-                    display_host(bound), bound.port());
+  std::string bound = describe_endpoint(acceptor.local_endpoint());
+  if (bound.starts_with("unix:")) bound = "unix socket " + bound.substr(5);
+  log::error().info("asgiserver running on {} (Press CTRL+C to quit)", bound);
   net::co_spawn(acceptor.get_executor(), accept_loop(acceptor, workers),
                 log::LogEscapedException{"accept loop"});
 
@@ -116,6 +118,75 @@ net::awaitable<int> serve(const Config& config, tcp::acceptor& acceptor, std::li
   co_return 0;
 }
 
+// Binds and listens on host and port; false (logged) on failure.
+bool listen_tcp(const Config& config, net::io_context& context, Acceptor& acceptor) {
+  tcp::endpoint endpoint;
+  try {
+    tcp::resolver resolver(context);
+    auto results = resolver.resolve(config.host, std::to_string(config.port),
+                                    tcp::resolver::passive | tcp::resolver::numeric_service);
+    endpoint = results.begin()->endpoint();
+  } catch (const boost::system::system_error& e) {
+    log::error().error("Cannot resolve host '{}': {}", config.host, e.code().message());
+    return false;
+  }
+  try {
+    acceptor.open(net::generic::stream_protocol(endpoint.protocol().family(), IPPROTO_TCP));
+    acceptor.set_option(tcp::acceptor::reuse_address(true));
+    acceptor.bind(net::generic::stream_protocol::endpoint(endpoint));
+    acceptor.listen(config.backlog);  // bound, but nothing is accepted before startup completes
+  } catch (const boost::system::system_error& e) {
+    log::error().error("[Errno {}] error while attempting to bind on address ('{}', {}): {}",
+                       e.code().value(), endpoint.address().to_string(), config.port,
+                       e.code().message());
+    return false;
+  }
+  return true;
+}
+
+// Binds a UNIX-domain socket at config.uds. A socket file left by a server that is gone is
+// replaced (its mode kept, as Uvicorn does); one a live server still answers on is an error.
+bool listen_unix(const Config& config, net::io_context& context, Acceptor& acceptor) {
+  const std::string& path = config.uds;
+  unsigned mode = config.uds_mode.value_or(0666);
+  struct stat old {};
+  if (::lstat(path.c_str(), &old) == 0) {
+    boost::system::error_code ec;
+    net::local::stream_protocol::socket probe(context);
+    probe.connect(net::local::stream_protocol::endpoint(path), ec);
+    if (!S_ISSOCK(old.st_mode) || !ec) {
+      log::error().error("[Errno 98] error while attempting to bind on address '{}': {}", path,
+                         S_ISSOCK(old.st_mode) ? "a server is listening on it"
+                                               : "the path exists and is not a socket");
+      return false;
+    }
+    ::unlink(path.c_str());
+    if (!config.uds_mode) mode = old.st_mode & 07777;
+  }
+  try {
+    net::local::stream_protocol::endpoint endpoint(path);
+    acceptor.open(net::generic::stream_protocol(AF_UNIX, 0));
+    acceptor.bind(net::generic::stream_protocol::endpoint(endpoint));
+    acceptor.listen(config.backlog);
+  } catch (const boost::system::system_error& e) {
+    log::error().error("[Errno {}] error while attempting to bind on address '{}': {}",
+                       e.code().value(), path, e.code().message());
+    return false;
+  }
+  if (::chmod(path.c_str(), mode) != 0)
+    log::error().warn("Cannot set mode {:o} on {}: {}", mode, path, std::strerror(errno));
+  return true;
+}
+
+// Removes the socket file when the server ends, however it ends.
+struct RemoveSocketFile {
+  const std::string& path;
+  bool bound = false;
+  ~RemoveSocketFile() {
+    if (bound) ::unlink(path.c_str());
+  }
+};
+
 }  // namespace
 
 int run_server(const Config& config, const App& app) {
@@ -123,31 +194,18 @@ int run_server(const Config& config, const App& app) {
   // workers' contexts. A list, because workers are neither copyable nor movable.
   std::list<Worker> workers;
   net::io_context main_context{1};
-  tcp::acceptor acceptor(main_context);
+  Acceptor acceptor(main_context);
   // A write to a connection the client reset must be an EPIPE error, not a signal that kills us
   // (sendfile(2) has no MSG_NOSIGNAL).
   std::signal(SIGPIPE, SIG_IGN);
   const int pid = static_cast<int>(getpid());
   log::error().info("Started server process [{}]", pid);
-  try {
-    tcp::resolver resolver(main_context);
-    auto results = resolver.resolve(config.host, std::to_string(config.port),
-                                    tcp::resolver::passive | tcp::resolver::numeric_service);
-    tcp::endpoint endpoint = results.begin()->endpoint();
-    try {
-      acceptor.open(endpoint.protocol());
-      acceptor.set_option(tcp::acceptor::reuse_address(true));
-      acceptor.bind(endpoint);
-      acceptor.listen(config.backlog);  // bound, but nothing is accepted before startup completes
-    } catch (const boost::system::system_error& e) {
-      log::error().error("[Errno {}] error while attempting to bind on address ('{}', {}): {}",
-                         e.code().value(), endpoint.address().to_string(), config.port,
-                         e.code().message());
-      return exit_startup_failure;
-    }
-  } catch (const boost::system::system_error& e) {
-    log::error().error("Cannot resolve host '{}': {}", config.host, e.code().message());
-    return exit_startup_failure;
+  RemoveSocketFile socket_file{config.uds};
+  if (config.uds.empty()) {
+    if (!listen_tcp(config, main_context, acceptor)) return exit_startup_failure;
+  } else {
+    if (!listen_unix(config, main_context, acceptor)) return exit_startup_failure;
+    socket_file.bound = true;
   }
 
   for (unsigned i = 0; i < config.workers; ++i) workers.emplace_back(config, app);

@@ -3,7 +3,6 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/buffered_read_stream.hpp>
@@ -26,20 +25,20 @@
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
-using tcp = net::ip::tcp;
 
 // Bytes read together with the handshake (the first frame may share its TCP segment) are
 // preloaded into this stream's buffer before Beast reads from the socket.
-using PreloadedSocket = beast::buffered_read_stream<tcp::socket&, beast::flat_buffer>;
+using PreloadedSocket = beast::buffered_read_stream<asgi::server::Transport&, beast::flat_buffer>;
 
 namespace boost::beast {
 // Beast finds a next layer's teardown by argument-dependent lookup; delegate to the socket's.
 template <class TeardownHandler>
 void async_teardown(role_type role, PreloadedSocket& stream, TeardownHandler&& handler) {
-  websocket::async_teardown(role, stream.next_layer(), std::forward<TeardownHandler>(handler));
+  websocket::async_teardown(role, stream.next_layer().socket(),
+                            std::forward<TeardownHandler>(handler));
 }
 inline void teardown(role_type role, PreloadedSocket& stream, error_code& ec) {
-  websocket::teardown(role, stream.next_layer(), ec);
+  websocket::teardown(role, stream.next_layer().socket(), ec);
 }
 }  // namespace boost::beast
 
@@ -94,8 +93,8 @@ struct WebSocketSession::Impl {
         head(std::make_unique<protocol::RequestHead>(std::move(h))),
         target(head->target),
         cycle(offered),
-        receive_wakeup(connection->socket().get_executor(), Clock::time_point::max()),
-        ping_timer(connection->socket().get_executor()) {}
+        receive_wakeup(connection->transport().get_executor(), Clock::time_point::max()),
+        ping_timer(connection->transport().get_executor()) {}
 
   std::shared_ptr<Connection> connection;
   std::unique_ptr<protocol::RequestHead> head;  ///< until the handshake is done
@@ -129,7 +128,7 @@ struct WebSocketSession::Impl {
   Clock::time_point last_pong = Clock::now();
   std::uint32_t ping_sequence = 0;
 
-  net::any_io_executor executor() const { return connection->socket().get_executor(); }
+  net::any_io_executor executor() const { return connection->transport().get_executor(); }
 
   const Config& config() const { return connection->config(); }
   /// Backpressure: reading pauses while the app has this much waiting for it.
@@ -162,8 +161,7 @@ struct WebSocketSession::Impl {
     timer.expires_after(close_grace);
     timer.async_wait([this](boost::system::error_code ec) {
       if (ec || !reader_running) return;  // cancelled (session gone) or already finished
-      boost::system::error_code ignored;
-      connection->socket().close(ignored);
+      connection->transport().close();
     });
   }
 
@@ -245,7 +243,7 @@ net::awaitable<void> ping_once(std::shared_ptr<WebSocketSession> session,
 // permessage-deflate, our default headers, the chosen subprotocol and the app's headers.
 net::awaitable<bool> accept(WebSocketSession::Impl& s, const WebSocketAccept& message) {
   const Config& config = s.config();
-  s.ws.emplace(s.connection->socket());
+  s.ws.emplace(s.connection->transport());
   ReadBuffer& input = s.connection->input();
   if (!input.empty()) {
     auto space = s.ws->next_layer().buffer().prepare(input.size());
@@ -329,11 +327,11 @@ net::awaitable<void> WebSocketSession::send(Message message) {
       const std::string& data = text ? *payload.text : *payload.bytes;
       co_await s.lock_writes();
       s.ws->text(text);
-      s.connection->arm_send_deadline();
+      s.connection->output().arm_send_deadline();
       auto [ec, written] =
           co_await s.ws->async_write(net::buffer(data), net::as_tuple(net::use_awaitable));
       (void)written;
-      s.connection->clear_send_deadline();
+      s.connection->output().clear_send_deadline();
       s.unlock_writes();
       if (ec) {
         s.end(1006, "");
@@ -345,7 +343,7 @@ net::awaitable<void> WebSocketSession::send(Message message) {
       // The close handshake runs on its own: the app does not wait for the client's reply.
       auto& close = std::get<WebSocketClose>(message);
       if (s.begin_close(close.code, close.reason))
-        net::co_spawn(s.connection->socket().get_executor(), close_handshake(),
+        net::co_spawn(s.connection->transport().get_executor(), close_handshake(),
                       log::LogEscapedException{"websocket close"});
       break;
     }
@@ -353,7 +351,7 @@ net::awaitable<void> WebSocketSession::send(Message message) {
       s.log_access("403");
       std::string response = protocol::ResponseEncoder::error_response(
           403, "", s.connection->worker().response_defaults());
-      co_await s.connection->write({response, {}, {}});
+      co_await s.connection->output().write({response, {}, {}});
       s.end(1006, "");
       break;
     }
@@ -370,7 +368,7 @@ net::awaitable<void> WebSocketSession::send(Message message) {
     case protocol::WebSocketCycle::Action::deny_end: {
       auto& body = std::get<WebSocketHttpResponseBody>(message);
       HttpResponseBody chunk(body.body, body.more_body);
-      bool written = co_await s.connection->write(s.denial->body(chunk));
+      bool written = co_await s.connection->output().write(s.denial->body(chunk));
       if (!body.more_body || !written) s.end(1006, "");
       if (!written) throw ClientDisconnected();
       break;
@@ -396,7 +394,7 @@ net::awaitable<void> WebSocketSession::close_handshake() {
 void WebSocketSession::shutdown() {
   Impl& s = *impl_;
   if (!s.ws || s.closed || s.closing) return;
-  net::co_spawn(s.connection->socket().get_executor(), close_connection(1012, ""),
+  net::co_spawn(s.connection->transport().get_executor(), close_connection(1012, ""),
                 log::LogEscapedException{"websocket shutdown"});
 }
 
@@ -539,7 +537,7 @@ net::awaitable<WebSocketSession::Outcome> WebSocketSession::run() {
     std::string response = protocol::ResponseEncoder::error_response(
         status, status == 500 ? "Internal Server Error" : "",
         s.connection->worker().response_defaults());
-    co_await s.connection->write({response, {}, {}});
+    co_await s.connection->output().write({response, {}, {}});
   } else if (s.ws && !s.closed && !s.closing) {
     co_await close_connection(error ? 1011 : 1000, "");  // never just drop the socket
   }
@@ -552,8 +550,7 @@ net::awaitable<WebSocketSession::Outcome> WebSocketSession::run() {
   }
   s.ping_timer.cancel();
   if (s.reader_running) {
-    boost::system::error_code ignored;
-    s.connection->socket().close(ignored);
+    s.connection->transport().close();
   }
   co_return Outcome::served;
 }

@@ -16,7 +16,7 @@ Worker::Worker(const Config& config, const App& app) : config_(config), app_(app
   response_defaults_.server_header = config.server_header;
 }
 
-void Worker::serve(boost::asio::ip::tcp::socket socket) {
+void Worker::serve(boost::asio::generic::stream_protocol::socket socket) {
   std::make_shared<Connection>(std::move(socket), *this)->start();
 }
 

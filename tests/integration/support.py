@@ -64,12 +64,17 @@ class Server:
             thread = threading.Thread(target=self._pump, args=(stream, sink), daemon=True)
             thread.start()
             self._threads.append(thread)
-        line = self.wait_for_stderr(BANNER, STARTUP_TIMEOUT)
+        line = self.wait_for_stderr(self.BANNER, STARTUP_TIMEOUT)
         if line is None:
             self.kill()
             raise AssertionError("server did not print its banner; stderr:\n" + self.stderr_text())
-        self.port = int(BANNER.search(line).group(1))
+        self.on_banner(self.BANNER.search(line))
         return self
+
+    BANNER = BANNER
+
+    def on_banner(self, match):
+        self.port = int(match.group(1))
 
     def _pump(self, stream, sink):
         for raw in iter(stream.readline, b""):

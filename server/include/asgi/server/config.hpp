@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "asgi/protocol/limits.hpp"
@@ -15,7 +16,9 @@ struct Config {
   std::string app_name;
   std::string host = "127.0.0.1";
   std::uint16_t port = 8000;
-  unsigned workers = 1;  ///< event-loop threads
+  std::string uds;                   ///< a UNIX-domain socket path instead of host and port
+  std::optional<unsigned> uds_mode;  ///< the socket file's mode (default 0666)
+  unsigned workers = 1;              ///< event-loop threads
   int backlog = 2048;
   std::string log_level = "info";
   bool access_log = true;

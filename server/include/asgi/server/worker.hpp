@@ -3,8 +3,8 @@
 // owns the connections accepted onto it.
 
 #include <atomic>
+#include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <thread>
 #include <unordered_set>
 
@@ -41,7 +41,7 @@ class Worker {
   const protocol::ResponseOptions& response_defaults() const { return response_defaults_; }
 
   /// Serves `socket` (already bound to this worker's context) until the connection ends.
-  void serve(boost::asio::ip::tcp::socket socket);
+  void serve(boost::asio::generic::stream_protocol::socket socket);
 
   void start();  ///< runs the loop on a new thread
   void stop();   ///< stops the loop (pending connections are abandoned) and joins

@@ -1,0 +1,109 @@
+#pragma once
+// The byte stream a connection is written against: a connected stream socket, TCP or UNIX-domain
+// (Asio's generic stream protocol carries both). The HTTP and WebSocket logic see only this type,
+// so a new transport (TLS next) changes this file and its .cpp, not them.
+//
+// It models Asio's AsyncReadStream and AsyncWriteStream (Beast's WebSocket stream runs on top of
+// it) and adds what the hot path needs beyond them: a non-blocking read and write tried before
+// any asynchronous operation (most requests are already there and most responses fit the socket
+// buffer; an asynchronous operation would cost a trip through the event loop even then), a wait
+// for readability without a buffer (a parked connection holds none), and file sending.
+
+#include <array>
+#include <boost/asio/generic/stream_protocol.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "asgi/scope.hpp"
+
+namespace asgi::server {
+
+class Transport {
+ public:
+  using Socket = boost::asio::generic::stream_protocol::socket;
+  using executor_type = Socket::executor_type;
+
+  /// `socket` is connected; it is switched to non-blocking mode (for the *_now calls).
+  explicit Transport(Socket socket);
+
+  executor_type get_executor() { return socket_.get_executor(); }
+
+  // ---- Asio's stream concepts -------------------------------------------------------------------
+  template <class MutableBuffers, class Token>
+  auto async_read_some(const MutableBuffers& buffers, Token&& token) {
+    return socket_.async_read_some(buffers, std::forward<Token>(token));
+  }
+  template <class ConstBuffers, class Token>
+  auto async_write_some(const ConstBuffers& buffers, Token&& token) {
+    return socket_.async_write_some(buffers, std::forward<Token>(token));
+  }
+
+  // ---- without waiting --------------------------------------------------------------------------
+  /// Reads what is there now. Nothing there yet: 0 with `ec` clear; end of stream: 0 with
+  /// `ec` = eof.
+  std::size_t read_now(boost::asio::mutable_buffer buffer, boost::system::error_code& ec);
+  /// Writes what fits now: the bytes written (0 with `ec` clear when the buffer is full).
+  template <class ConstBuffers>
+  std::size_t write_now(const ConstBuffers& buffers, boost::system::error_code& ec) {
+    std::size_t n = socket_.write_some(buffers, ec);
+    return would_block(ec) ? 0 : n;
+  }
+  /// Sends up to `count` bytes of file `fd` from `offset` (advanced), with sendfile(2) where the
+  /// transport allows it (no copy through user space), else by reading and writing. Returns the
+  /// bytes sent (0 with `ec` clear when the socket buffer is full); `ec` = eof when the file ended
+  /// before `count`.
+  std::uint64_t send_file_now(int fd, std::uint64_t& offset, std::uint64_t count,
+                              boost::system::error_code& ec);
+  /// Bytes the kernel holds unread.
+  std::size_t available();
+
+  // ---- waiting ----------------------------------------------------------------------------------
+  template <class Token>
+  auto async_wait_readable(Token&& token) {
+    return socket_.async_wait(Socket::wait_read, std::forward<Token>(token));
+  }
+  template <class Token>
+  auto async_wait_writable(Token&& token) {
+    return socket_.async_wait(Socket::wait_write, std::forward<Token>(token));
+  }
+
+  // ---- ending -----------------------------------------------------------------------------------
+  /// Cancels every pending operation (they complete with operation_aborted).
+  void cancel();
+  /// Half-close: the peer reads what was sent, then end of stream.
+  void shutdown_send();
+  void close();
+  bool is_open() const { return socket_.is_open(); }
+
+  // ---- who is connected -------------------------------------------------------------------------
+  /// The peer and local addresses as ASGI puts them in a scope: host and port for TCP; for a
+  /// UNIX-domain socket the server is [path, None] and the client None (ASGI 2.2).
+  struct Peers {
+    std::optional<Address> client;
+    std::optional<Address> server;
+    std::string label;  ///< for log lines: "host:port", or empty on a UNIX socket (as Uvicorn)
+  };
+  /// Empty optional when the socket is no longer connected.
+  std::optional<Peers> peers();
+
+  /// The underlying socket, for Beast's teardown of a WebSocket.
+  Socket& socket() { return socket_; }
+
+  static bool would_block(boost::system::error_code& ec);
+
+ private:
+  Socket socket_;
+  bool tcp_ = false;
+};
+
+/// Beast closes the lowest layer of a WebSocket stream through this (found by argument-dependent
+/// lookup) when a timeout or a failed handshake ends it.
+inline void beast_close_socket(Transport& transport) {
+  transport.close();
+}
+
+/// Describes a listening or peer endpoint the way the startup banner and logs print it.
+std::string describe_endpoint(const boost::asio::generic::stream_protocol::endpoint& endpoint);
+
+}  // namespace asgi::server

@@ -1,0 +1,151 @@
+#include "asgi/server/transport.hpp"
+
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <cerrno>
+#include <cstring>
+
+namespace asgi::server {
+
+namespace net = boost::asio;
+using generic_endpoint = net::generic::stream_protocol::endpoint;
+
+namespace {
+
+template <class Endpoint>
+Endpoint convert(const generic_endpoint& endpoint) {
+  Endpoint result;
+  std::memcpy(result.data(), endpoint.data(), std::min(endpoint.size(), result.capacity()));
+  result.resize(std::min(endpoint.size(), result.capacity()));
+  return result;
+}
+
+bool is_inet(const generic_endpoint& endpoint) {
+  int family = endpoint.protocol().family();
+  return family == AF_INET || family == AF_INET6;
+}
+
+Address inet_address(const generic_endpoint& endpoint) {
+  auto tcp = convert<net::ip::tcp::endpoint>(endpoint);
+  return {tcp.address().to_string(), tcp.port()};
+}
+
+// Reads and writes a file through user space, for transports (and files) sendfile(2) cannot
+// serve. At most one buffer per call: the caller waits for writability between calls.
+std::uint64_t copy_file_now(Transport& transport, int fd, std::uint64_t& offset,
+                            std::uint64_t count, boost::system::error_code& ec) {
+  std::array<char, 64 * 1024> buffer;
+  std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(count, buffer.size()));
+  ssize_t n = ::pread(fd, buffer.data(), want, static_cast<off_t>(offset));
+  if (n < 0) {
+    ec.assign(errno, boost::system::system_category());
+    return 0;
+  }
+  if (n == 0) {
+    ec = net::error::eof;
+    return 0;
+  }
+  std::size_t sent =
+      transport.write_now(net::buffer(buffer.data(), static_cast<std::size_t>(n)), ec);
+  offset += sent;
+  return sent;
+}
+
+}  // namespace
+
+Transport::Transport(Socket socket) : socket_(std::move(socket)) {
+  boost::system::error_code ec;
+  socket_.non_blocking(true, ec);
+  auto local = socket_.local_endpoint(ec);
+  tcp_ = !ec && is_inet(local);
+  if (tcp_) socket_.set_option(net::ip::tcp::no_delay(true), ec);  // we coalesce writes ourselves
+}
+
+bool Transport::would_block(boost::system::error_code& ec) {
+  if (ec != net::error::would_block && ec != net::error::try_again) return false;
+  ec = {};
+  return true;
+}
+
+std::size_t Transport::read_now(net::mutable_buffer buffer, boost::system::error_code& ec) {
+  std::size_t n = socket_.read_some(buffer, ec);
+  return would_block(ec) ? 0 : n;
+}
+
+std::uint64_t Transport::send_file_now(int fd, std::uint64_t& offset, std::uint64_t count,
+                                       boost::system::error_code& ec) {
+  constexpr std::uint64_t max_step = 1u << 30;  // sendfile moves at most ~2 GiB per call
+  auto file_offset = static_cast<off_t>(offset);
+  for (;;) {
+    ssize_t n = ::sendfile(socket_.native_handle(), fd, &file_offset,
+                           static_cast<std::size_t>(std::min(count, max_step)));
+    if (n > 0) {
+      offset = static_cast<std::uint64_t>(file_offset);
+      return static_cast<std::uint64_t>(n);
+    }
+    if (n == 0) {
+      ec = net::error::eof;  // the file is shorter than promised
+      return 0;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
+    if (errno == EINVAL || errno == ENOSYS)  // a file sendfile cannot read
+      return copy_file_now(*this, fd, offset, count, ec);
+    ec.assign(errno, boost::system::system_category());
+    return 0;
+  }
+}
+
+std::size_t Transport::available() {
+  boost::system::error_code ec;
+  return socket_.available(ec);
+}
+
+void Transport::cancel() {
+  boost::system::error_code ignored;
+  socket_.cancel(ignored);
+}
+
+void Transport::shutdown_send() {
+  boost::system::error_code ignored;
+  socket_.shutdown(Socket::shutdown_send, ignored);
+}
+
+void Transport::close() {
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+}
+
+std::optional<Transport::Peers> Transport::peers() {
+  boost::system::error_code ec;
+  generic_endpoint remote = socket_.remote_endpoint(ec);
+  if (ec) return std::nullopt;
+  generic_endpoint local = socket_.local_endpoint(ec);
+  if (ec) return std::nullopt;
+  Peers peers;
+  if (is_inet(remote)) {
+    peers.client = inet_address(remote);
+    peers.server = inet_address(local);
+    peers.label = peers.client->host + ":" + std::to_string(*peers.client->port);
+  } else {
+    std::string path = convert<net::local::stream_protocol::endpoint>(local).path();
+    peers.server = Address{path, std::nullopt};  // the client is unnamed: no address, no label
+  }
+  return peers;
+}
+
+std::string describe_endpoint(const generic_endpoint& endpoint) {
+  if (!is_inet(endpoint))
+    return "unix:" + convert<net::local::stream_protocol::endpoint>(endpoint).path();
+  auto tcp = convert<net::ip::tcp::endpoint>(endpoint);
+  std::string host = tcp.address().to_string();
+  if (tcp.address().is_v6()) host = "[" + host + "]";
+  return "http://" + host + ":" + std::to_string(tcp.port());
+}
+
+}  // namespace asgi::server
