@@ -3,6 +3,7 @@
 // owns the connections accepted onto it.
 
 #include <atomic>
+#include <cstdint>
 #include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/io_context.hpp>
 #include <thread>
@@ -58,7 +59,12 @@ class Worker {
   void add(Connection* connection);
   void remove(Connection* connection);
   /// A connection parked and released its buffers (see MemoryTrim).
-  void note_parked() { memory_trim_.note_release(); }
+  void note_parked() {
+    ++parks_;
+    memory_trim_.note_release();
+  }
+  /// How many times a connection parked (worker thread only).
+  std::uint64_t parks() const { return parks_; }
 
  private:
   const Config& config_;
@@ -68,6 +74,7 @@ class Worker {
   State state_;
   protocol::ResponseOptions response_defaults_;
   std::unordered_set<Connection*> connections_;
+  std::uint64_t parks_ = 0;
   std::atomic<std::size_t> connection_count_{0};
   std::atomic<bool> shutting_down_{false};
   std::thread thread_;
