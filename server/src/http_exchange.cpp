@@ -148,7 +148,8 @@ net::awaitable<void> HttpExchange::send(Message message) {
   // cost a frame per request.
   if (auto* body = std::get_if<HttpResponseBody>(&message)) {
     decide_close_before_head();
-    protocol::WirePieces pieces = encoder_.body(*body);
+    protocol::WirePieces pieces = encoder_.body(*body);  // throws before rendering a bad head
+    if (!access_logged_) log_access(encoder_.status());
     if (encoder_.complete() && connection_->has_buffered_input() && !app_finished_) {
       // More pipelined requests are waiting: hold this response and send it with theirs.
       connection_->output().hold(pieces);
@@ -160,7 +161,6 @@ net::awaitable<void> HttpExchange::send(Message message) {
     if (encoder_.complete()) on_response_complete();
   } else if (auto* start = std::get_if<HttpResponseStart>(&message)) {
     encoder_.start(std::move(*start));
-    log_access();
   } else if (auto* file = std::get_if<HttpResponsePathsend>(&message)) {
     co_await send_file(*file);
   } else if (auto* trailers = std::get_if<HttpResponseTrailers>(&message)) {
@@ -187,6 +187,7 @@ net::awaitable<void> HttpExchange::send_file(const HttpResponsePathsend& message
   OpenFile file(message.path);  // throws before anything is written: the client gets a 500
   decide_close_before_head();
   protocol::FilePieces pieces = encoder_.file(file.size());
+  if (!access_logged_) log_access(encoder_.status());
   bool written = co_await connection_->output().write_file(pieces.prefix, file.fd(), 0,
                                                            pieces.file_bytes, pieces.suffix);
   require_written(written);  // false also when the file shrank: the response cannot complete
@@ -244,10 +245,7 @@ net::awaitable<bool> HttpExchange::finish(std::exception_ptr error) {
     int status = request_error_status_ ? request_error_status_ : 500;
     std::string response = protocol::ResponseEncoder::error_response(
         status, protocol::reason_phrase(status), options_);
-    if (log::access()) {
-      log::access()->info("{} - \"{}\" {} {}", connection_->client_label(), request_line(), status,
-                          protocol::reason_phrase(status));
-    }
+    log_access(status);
     co_await connection_->output().write({response, {}, {}});
     co_return false;
   }
@@ -283,10 +281,13 @@ std::string HttpExchange::request_line() const {
   return method_ + " " + protocol::target_for_log(target_) + " HTTP/" + version_;
 }
 
-void HttpExchange::log_access() {
+// The one access-log point: called where a response head is really rendered (the app's, or the
+// one the server answers with instead), so a response replaced by a 500 logs only the 500.
+void HttpExchange::log_access(int status) {
+  access_logged_ = true;
   if (spdlog::logger* access = log::access()) {
-    access->info("{} - \"{}\" {} {}", connection_->client_label(), request_line(),
-                 encoder_.status(), protocol::reason_phrase(encoder_.status()));
+    access->info("{} - \"{}\" {} {}", connection_->client_label(), request_line(), status,
+                 protocol::reason_phrase(status));
   }
 }
 

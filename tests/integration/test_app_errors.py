@@ -2,6 +2,7 @@
 headers, Content-Length mismatches. The client always gets a well-formed 500 or a closed
 connection, never a corrupt keep-alive stream; the server logs the problem and keeps serving."""
 
+import time
 import unittest
 
 from support import ConnectionClosed, ServerTestCase, request
@@ -116,6 +117,17 @@ class AppErrorsTest(ServerTestCase):
         data = self.check_length_mismatch("/cl-longer")
         self.assertNotIn(b"def", data)
         self.assertServerHealthy()
+
+    def test_replaced_response_logs_one_access_line(self):
+        """A first body that breaks the app's content-length never renders the app's head: the
+        client gets the 500, and the access log has that one line, not a 200 before it."""
+        mark = self.server.stdout_mark()
+        self.check_length_mismatch("/cl-longer")
+        self.assertIsNotNone(self.server.wait_for_stdout("/cl-longer", 5, mark))
+        time.sleep(0.2)  # a second line, if any, comes right after the first
+        lines = [line for line in self.server.stdout_lines()[mark:] if "/cl-longer" in line]
+        self.assertEqual(len(lines), 1, lines)
+        self.assertIn('"GET /cl-longer HTTP/1.1" 500 Internal Server Error', lines[0])
 
     def test_body_shorter_than_content_length(self):
         """content-length: 10 with body "abc": the connection closes (the client sees a short

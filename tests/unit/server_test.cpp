@@ -142,8 +142,7 @@ class ServerLayer : public ::testing::Test {
 
 // Reads the body, then answers with its path (50 ms later for `?slow`: an app taking its time).
 asgi::App path_app(AppLog& log) {
-  return [&log](asgi::Scope scope, asgi::Receive receive,
-                asgi::Send send) -> net::awaitable<void> {
+  return [&log](asgi::Scope scope, asgi::Receive receive, asgi::Send send) -> net::awaitable<void> {
     ++log.calls;
     for (;;) {  // the whole body
       asgi::Event event = co_await receive();
@@ -284,7 +283,8 @@ TEST_F(ServerLayer, UpgradeHandsTheConnectionToTheWebSocket) {
   auto peer = connect(app);
   peer->send(websocket_handshake);
   std::string head;
-  ASSERT_TRUE(peer->run_until([&] { return peer->received().find("\r\n\r\n") != std::string::npos; }));
+  ASSERT_TRUE(
+      peer->run_until([&] { return peer->received().find("\r\n\r\n") != std::string::npos; }));
   EXPECT_TRUE(peer->received().starts_with("HTTP/1.1 101 "));
   EXPECT_NE(peer->received().find("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="), std::string::npos);
   peer->received().erase(0, peer->received().find("\r\n\r\n") + 4);

@@ -46,7 +46,7 @@ class HttpExchange final : public detail::Channel {
   void mark_app_finished();
   boost::asio::awaitable<bool> drain_body();
   void on_response_complete();
-  void log_access();
+  void log_access(int status);
   std::string request_line() const;
 
   std::shared_ptr<Connection> connection_;
@@ -65,6 +65,7 @@ class HttpExchange final : public detail::Channel {
   bool app_finished_ = false;
   int request_error_status_ = 0;  ///< a bad or timed-out body: answer this instead of the app
   bool waiting_ = false;
+  bool access_logged_ = false;
   boost::asio::cancellation_signal wake_waiter_;
 };
 

@@ -3,9 +3,9 @@
 // owns the connections accepted onto it.
 
 #include <atomic>
-#include <cstdint>
 #include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/io_context.hpp>
+#include <cstdint>
 #include <thread>
 #include <unordered_set>
 
