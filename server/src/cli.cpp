@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <utility>
+#include <vector>
 
 #include "asgi/registry.hpp"
 
@@ -21,6 +23,25 @@ void add_seconds(CLI::App& cli, const std::string& name, Seconds& target, const 
          name, [&target](double s) { target = Seconds(s); }, help)
       ->default_str(fmt::format("{:g}", target.count()))
       ->check(CLI::NonNegativeNumber);
+}
+
+// An option taking one of `choices` (any letter case), parsed once into its enum.
+template <class Enum>
+void add_choice(CLI::App& cli, const std::string& name, Enum& target, const std::string& help,
+                std::vector<std::pair<std::string, Enum>> choices) {
+  std::vector<std::string> names;
+  std::string current;
+  for (const auto& [choice, value] : choices) {
+    names.push_back(choice);
+    if (value == target) current = choice;
+  }
+  auto assign = [&target, choices](const std::string& chosen) {
+    for (const auto& [choice, value] : choices)
+      if (choice == chosen) target = value;
+  };
+  cli.add_option_function<std::string>(name, assign, help)
+      ->default_str(current)
+      ->transform(CLI::IsMember(names, CLI::ignore_case));
 }
 
 }  // namespace
@@ -56,10 +77,13 @@ CliResult parse_command_line(int argc, char** argv) {
   cli.add_option("--backlog", config.backlog, "Maximum number of pending connections")
       ->capture_default_str()
       ->check(CLI::Range(1, 65535));
-  cli.add_option("--log-level", config.log_level, "Log level")
-      ->capture_default_str()
-      ->transform(CLI::IsMember({"critical", "error", "warning", "info", "debug", "trace"},
-                                CLI::ignore_case));
+  add_choice(cli, "--log-level", config.log_level, "Log level",
+             {{"critical", LogLevel::critical},
+              {"error", LogLevel::error},
+              {"warning", LogLevel::warning},
+              {"info", LogLevel::info},
+              {"debug", LogLevel::debug},
+              {"trace", LogLevel::trace}});
   cli.add_flag("--access-log,!--no-access-log", config.access_log, "Enable/disable the access log");
   cli.add_flag("--server-header,!--no-server-header", config.server_header,
                "Enable/disable the default Server header");
@@ -67,10 +91,10 @@ CliResult parse_command_line(int argc, char** argv) {
                "Enable/disable the default Date header");
   cli.add_option("--root-path", config.root_path,
                  "Set the ASGI root_path for applications mounted below a URL path");
-  cli.add_option("--lifespan", config.lifespan,
-                 "Lifespan: auto (an app that raises on it does not support it), on, off")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"auto", "on", "off"}));
+  add_choice(
+      cli, "--lifespan", config.lifespan,
+      "Lifespan: auto (an app that raises on it does not support it), on, off",
+      {{"auto", LifespanMode::automatic}, {"on", LifespanMode::on}, {"off", LifespanMode::off}});
   add_seconds(cli, "--timeout-graceful-shutdown", config.timeout_graceful_shutdown,
               "On SIGINT/SIGTERM, wait this long for in-flight requests, then cancel them");
   add_seconds(cli, "--timeout-lifespan-startup", config.timeout_lifespan_startup,
@@ -85,9 +109,8 @@ CliResult parse_command_line(int argc, char** argv) {
               "Give up on a request body when no byte arrives this long");
   add_seconds(cli, "--timeout-send", config.timeout_send,
               "Close a connection whose client accepts no data this long");
-  cli.add_option("--ws", config.ws, "WebSocket support: auto, or none to serve upgrades as HTTP")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"auto", "none"}));
+  add_choice(cli, "--ws", config.ws, "WebSocket support: auto, or none to serve upgrades as HTTP",
+             {{"auto", WebSocketMode::automatic}, {"none", WebSocketMode::none}});
   cli.add_option("--ws-max-size", config.ws_max_size,
                  "Largest WebSocket message in bytes (1009 above)")
       ->capture_default_str()

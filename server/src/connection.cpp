@@ -104,7 +104,7 @@ net::awaitable<Connection::ServeEnd> Connection::serve() {
     }
     protocol::RequestHead& request = parser_->head();
     park_policy_.on_request();
-    if (protocol::is_websocket_upgrade(request) && config().ws != "none") {
+    if (protocol::is_websocket_upgrade(request) && config().ws != WebSocketMode::none) {
       bool handshake_ok = co_await check_upgrade(request);
       if (handshake_ok) co_return ServeEnd::upgraded;  // run_websocket takes over
       linger = true;  // answered with an error: let the client read it

@@ -83,7 +83,7 @@ Lifespan::Lifespan(net::any_io_executor executor, const App& app, const Config& 
 Lifespan::~Lifespan() = default;
 
 net::awaitable<bool> Lifespan::startup() {
-  if (config_.lifespan == "off") co_return true;
+  if (config_.lifespan == LifespanMode::off) co_return true;
   auto& log = log::error();
   log.info("Waiting for application startup.");
   channel_ = std::make_shared<Channel>(executor_);
@@ -116,7 +116,7 @@ net::awaitable<bool> Lifespan::startup() {
   } else if (!answered) {
     log.error("Application startup did not complete within {}s.",
               config_.timeout_lifespan_startup.count());
-  } else if (config_.lifespan == "auto") {
+  } else if (config_.lifespan == LifespanMode::automatic) {
     // ASGI: an app that raises on the lifespan scope does not support it; serve anyway.
     log.info("ASGI 'lifespan' protocol appears unsupported.");
     co_return true;

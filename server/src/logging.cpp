@@ -34,8 +34,11 @@ std::shared_ptr<spdlog::logger> access_logger;
 
 }  // namespace
 
-void setup(const std::string& level, bool access_log) {
-  auto level_enum = spdlog::level::from_str(level == "warning" ? "warn" : level);
+void setup(LogLevel level, bool access_log) {
+  static constexpr spdlog::level::level_enum levels[] = {
+      spdlog::level::critical, spdlog::level::err,   spdlog::level::warn,
+      spdlog::level::info,     spdlog::level::debug, spdlog::level::trace};
+  auto level_enum = levels[static_cast<int>(level)];
   error_logger = std::make_shared<spdlog::logger>(
       "asgiserver.error", std::make_shared<spdlog::sinks::stderr_sink_mt>());
   error_logger->set_formatter(uvicorn_format());
@@ -49,7 +52,7 @@ void setup(const std::string& level, bool access_log) {
 }
 
 spdlog::logger& error() {
-  if (!error_logger) setup("info", false);
+  if (!error_logger) setup(LogLevel::info, false);
   return *error_logger;
 }
 

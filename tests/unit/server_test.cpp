@@ -114,7 +114,7 @@ std::string get(std::string_view path, std::string_view extra = "") {
 
 class ServerLayer : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { asgi::server::log::setup("critical", false); }
+  static void SetUpTestSuite() { asgi::server::log::setup(asgi::server::LogLevel::critical, false); }
 
   // Serves one end of a fresh socket pair; the returned Peer holds the other.
   std::unique_ptr<Peer> connect(const asgi::App& app) {

@@ -12,6 +12,12 @@ namespace asgi::server {
 
 using Seconds = std::chrono::duration<double>;
 
+enum class LogLevel { critical, error, warning, info, debug, trace };
+/// --lifespan: `automatic` treats an app that raises on the lifespan scope as not supporting it.
+enum class LifespanMode { automatic, on, off };
+/// --ws: `none` serves upgrade requests as plain HTTP.
+enum class WebSocketMode { automatic, none };
+
 struct Config {
   std::string app_name;
   std::string host = "127.0.0.1";
@@ -20,12 +26,12 @@ struct Config {
   std::optional<unsigned> uds_mode;  ///< the socket file's mode (default 0666)
   unsigned workers = 1;              ///< event-loop threads
   int backlog = 2048;
-  std::string log_level = "info";
+  LogLevel log_level = LogLevel::info;
   bool access_log = true;
   bool server_header = true;
   bool date_header = true;
   std::string root_path;
-  std::string lifespan = "auto";  ///< auto | on | off
+  LifespanMode lifespan = LifespanMode::automatic;
 
   Seconds timeout_keep_alive{5.0};          ///< idle time allowed before (and between) requests
   Seconds timeout_request_header{10.0};     ///< from a request's first byte to its complete head
@@ -37,7 +43,7 @@ struct Config {
 
   protocol::RequestLimits limits;
 
-  std::string ws = "auto";              ///< auto | none (serve upgrade requests as plain HTTP)
+  WebSocketMode ws = WebSocketMode::automatic;
   std::size_t ws_max_size = 16u << 20;  ///< largest message; bigger -> close 1009
   std::size_t ws_max_queue = 32;        ///< received messages buffered for the app
   Seconds ws_ping_interval{20.0};       ///< 0 disables keepalive pings

@@ -8,10 +8,12 @@
 #include <memory>
 #include <string>
 
+#include "asgi/server/config.hpp"
+
 namespace asgi::server::log {
 
 /// Creates both loggers; call once before anything logs.
-void setup(const std::string& level, bool access_log);
+void setup(LogLevel level, bool access_log);
 
 spdlog::logger& error();
 
