@@ -8,13 +8,10 @@
 namespace asgi {
 
 Broadcaster::Subscription::Subscription(boost::asio::any_io_executor executor, std::size_t capacity)
-    : executor_(executor),
-      capacity_(std::max<std::size_t>(capacity, 1)),
-      wakeup_(executor, boost::asio::steady_timer::time_point::max()) {}
+    : executor_(executor), capacity_(std::max<std::size_t>(capacity, 1)), wakeup_(executor) {}
 
 boost::asio::awaitable<std::optional<std::string>> Broadcaster::Subscription::next() {
-  while (inbox_.empty() && !closed_)
-    co_await wakeup_.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+  while (inbox_.empty() && !closed_) co_await wakeup_.wait();
   if (closed_) co_return std::nullopt;
   std::string message = *inbox_.front();
   inbox_.pop_front();
@@ -23,7 +20,7 @@ boost::asio::awaitable<std::optional<std::string>> Broadcaster::Subscription::ne
 
 void Broadcaster::Subscription::close() {
   closed_ = true;
-  wakeup_.cancel();
+  wakeup_.notify_all();
 }
 
 void Broadcaster::Subscription::deliver(std::shared_ptr<const std::string> message) {
@@ -33,7 +30,7 @@ void Broadcaster::Subscription::deliver(std::shared_ptr<const std::string> messa
     inbox_.pop_front();
     ++dropped_;
   }
-  wakeup_.cancel();
+  wakeup_.notify_all();
 }
 
 std::shared_ptr<Broadcaster::Subscription> Broadcaster::subscribe(

@@ -32,6 +32,7 @@
 #include "asgi/broadcast.hpp"
 #include "asgi/errors.hpp"
 #include "asgi/events.hpp"
+#include "asgi/wait_queue.hpp"
 #include "crab_app/handlers.hpp"
 #include "crab_app/tank_sim.hpp"
 
@@ -54,10 +55,9 @@ void log_escaped(std::string_view what, std::exception_ptr error) {
   try {
     std::rethrow_exception(error);
   } catch (const asgi::ClientDisconnected&) {
-  } catch (const std::exception& e) {
-    std::cerr << "crab_app tank: " << what << " failed: " << e.what() << '\n';
   } catch (...) {
-    std::cerr << "crab_app tank: " << what << " failed\n";
+    std::cerr << "crab_app tank: " << what << " failed: " << asgi::describe_exception(error)
+              << '\n';
   }
 }
 
@@ -171,10 +171,9 @@ void LiveTank::ensure_driver(net::any_io_executor executor) {
 
 // Tells the connection's main coroutine that its forwarder has finished.
 struct ForwarderDone {
-  explicit ForwarderDone(net::any_io_executor executor)
-      : wakeup(executor, net::steady_timer::time_point::max()) {}
+  explicit ForwarderDone(net::any_io_executor executor) : changed(std::move(executor)) {}
   bool done = false;
-  net::steady_timer wakeup;
+  asgi::WaitQueue changed;
 };
 
 // Sends every published state to this browser until the inbox is closed.
@@ -190,11 +189,7 @@ net::awaitable<void> forward_updates(std::shared_ptr<asgi::Broadcaster::Subscrip
 
 // Waits (at most `limit`) for the forwarder to finish.
 net::awaitable<void> wait_for(std::shared_ptr<ForwarderDone> forwarder, Clock::duration limit) {
-  const Clock::time_point deadline = Clock::now() + limit;
-  while (!forwarder->done && Clock::now() < deadline) {
-    forwarder->wakeup.expires_at(deadline);
-    co_await forwarder->wakeup.async_wait(net::as_tuple(net::use_awaitable));
-  }
+  co_await forwarder->changed.wait_until([&] { return forwarder->done; }, Clock::now() + limit);
 }
 
 // Closes the inbox on every way out of the handler, exceptions included, so the forwarder ends.
@@ -226,7 +221,7 @@ boost::asio::awaitable<void> tank_websocket(asgi::Receive receive, asgi::Send se
   auto forwarder = std::make_shared<ForwarderDone>(executor);
   auto on_forwarder_exit = [forwarder](std::exception_ptr error) {
     forwarder->done = true;
-    forwarder->wakeup.cancel();
+    forwarder->changed.notify_all();
     log_escaped("forwarder", error);  // ClientDisconnected (the browser left) stays silent
   };
   net::co_spawn(executor, forward_updates(inbox, send), std::move(on_forwarder_exit));

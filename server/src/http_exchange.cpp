@@ -226,12 +226,9 @@ net::awaitable<bool> HttpExchange::finish(std::exception_ptr error) {
       std::rethrow_exception(error);
     } catch (const ClientDisconnected&) {
       // ASGI: the server raised it, the app let it escape; nothing to report.
-    } catch (const std::exception& e) {
-      log::error().error("Exception in ASGI application while serving \"{}\": {}", request_line(),
-                         e.what());
     } catch (...) {
-      log::error().error("Exception in ASGI application while serving \"{}\": unknown exception",
-                         request_line());
+      log::error().error("Exception in ASGI application while serving \"{}\": {}", request_line(),
+                         describe_exception(error));
     }
   } else if (!encoder_.started() && !request_error_status_ && !client_gone_) {
     log::error().error("ASGI callable returned without starting response.");

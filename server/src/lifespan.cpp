@@ -5,8 +5,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "asgi/errors.hpp"
 #include "asgi/protocol/lifespan_cycle.hpp"
 #include "asgi/server/logging.hpp"
+#include "asgi/wait_queue.hpp"
 
 namespace asgi::server {
 
@@ -17,62 +19,50 @@ using Phase = protocol::LifespanCycle::Phase;
 class Lifespan::Channel final : public detail::Channel {
  public:
   explicit Channel(net::any_io_executor executor)
-      : app_wakeup_(executor, net::steady_timer::time_point::max()), server_wakeup_(executor) {}
+      : app_wakeup_(executor), server_wakeup_(executor) {}
 
   net::awaitable<Event> receive() override {
     for (;;) {
       if (auto event = cycle_.next_event()) co_return std::move(*event);
-      co_await app_wakeup_.async_wait(net::as_tuple(net::use_awaitable));  // until shutdown
+      co_await app_wakeup_.wait();  // until shutdown
     }
   }
 
   net::awaitable<void> send(Message message) override {
     cycle_.on_send(message);
-    server_wakeup_.cancel();
+    server_wakeup_.notify_all();
     co_return;
   }
 
   void app_finished(std::exception_ptr error) {
     finished_ = true;
     error_ = error;
-    server_wakeup_.cancel();
+    server_wakeup_.notify_all();
   }
 
   void request_shutdown() {
     cycle_.request_shutdown();
-    app_wakeup_.cancel();
+    app_wakeup_.notify_all();
   }
 
   /// Waits until `done()` holds or `timeout` passes; false on timeout.
   template <class Predicate>
   net::awaitable<bool> wait(Predicate done, Seconds timeout) {
-    auto deadline = net::steady_timer::clock_type::now() +
-                    std::chrono::duration_cast<net::steady_timer::duration>(timeout);
-    while (!done()) {
-      if (net::steady_timer::clock_type::now() >= deadline) co_return false;
-      server_wakeup_.expires_at(deadline);
-      co_await server_wakeup_.async_wait(net::as_tuple(net::use_awaitable));
-    }
-    co_return true;
+    auto deadline =
+        WaitQueue::Clock::now() + std::chrono::duration_cast<WaitQueue::Clock::duration>(timeout);
+    return server_wakeup_.wait_until(std::move(done), deadline);
   }
 
   const protocol::LifespanCycle& cycle() const { return cycle_; }
   bool finished() const { return finished_; }
   std::string error_message() const {
-    try {
-      if (error_) std::rethrow_exception(error_);
-    } catch (const std::exception& e) {
-      return e.what();
-    } catch (...) {
-      return "unknown exception";
-    }
-    return "returned without answering lifespan.startup";
+    return error_ ? describe_exception(error_) : "returned without answering lifespan.startup";
   }
 
  private:
   protocol::LifespanCycle cycle_;
-  net::steady_timer app_wakeup_;
-  net::steady_timer server_wakeup_;
+  WaitQueue app_wakeup_;     ///< the app waits in receive() for the shutdown
+  WaitQueue server_wakeup_;  ///< the server waits for the app's answers
   bool finished_ = false;
   std::exception_ptr error_;
 };

@@ -4,6 +4,8 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "asgi/errors.hpp"
+
 namespace asgi::server::log {
 
 namespace {
@@ -62,14 +64,7 @@ spdlog::logger* access() {
 }
 
 void LogEscapedException::operator()(std::exception_ptr escaped) const {
-  if (!escaped) return;
-  try {
-    std::rethrow_exception(escaped);
-  } catch (const std::exception& e) {
-    error().error("Unexpected error in {}: {}", where, e.what());
-  } catch (...) {
-    error().error("Unexpected error in {}", where);
-  }
+  if (escaped) error().error("Unexpected error in {}: {}", where, describe_exception(escaped));
 }
 
 }  // namespace asgi::server::log

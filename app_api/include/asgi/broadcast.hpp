@@ -14,7 +14,6 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <cstddef>
 #include <deque>
 #include <memory>
@@ -22,6 +21,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "asgi/wait_queue.hpp"
 
 namespace asgi {
 
@@ -46,7 +47,7 @@ class Broadcaster {
     std::deque<std::shared_ptr<const std::string>> inbox_;
     std::size_t dropped_ = 0;
     bool closed_ = false;
-    boost::asio::steady_timer wakeup_;
+    WaitQueue wakeup_;
   };
 
   /// A new subscriber receiving on `executor` (its own event loop), with `capacity` messages of

@@ -1,6 +1,7 @@
 #pragma once
 // The two exceptions an application can see from `send` and `receive`.
 
+#include <exception>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -22,5 +23,9 @@ class ClientDisconnected : public std::system_error {
       : std::system_error(std::make_error_code(std::errc::connection_reset),
                           "client disconnected") {}
 };
+
+/// What an exception says, for a log line: its what(), or "unknown exception" when it is not a
+/// std::exception.
+std::string describe_exception(std::exception_ptr error);
 
 }  // namespace asgi

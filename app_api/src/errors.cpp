@@ -1,0 +1,15 @@
+#include "asgi/errors.hpp"
+
+namespace asgi {
+
+std::string describe_exception(std::exception_ptr error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "unknown exception";
+  }
+}
+
+}  // namespace asgi
