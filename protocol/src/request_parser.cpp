@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <array>
 
+#include "asgi/protocol/header_tokens.hpp"
+
 static_assert(LLHTTP_VERSION_MAJOR > 9 || (LLHTTP_VERSION_MAJOR == 9 && LLHTTP_VERSION_MINOR > 2) ||
                   (LLHTTP_VERSION_MAJOR == 9 && LLHTTP_VERSION_MINOR == 2 &&
                    LLHTTP_VERSION_PATCH >= 1),
@@ -22,12 +24,6 @@ char ascii_lower(char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // RFC 9112 §3.2: Host = uri-host [ ":" port ]; reject what cannot be a host (space, userinfo,
 // comma, path). An empty Host is allowed by the RFC when the target has no authority. The bytes
 // are a table: every request is checked.
@@ -40,17 +36,6 @@ constexpr std::array<bool, 256> bad_host_byte = [] {
 bool valid_host(std::string_view host) {
   return std::none_of(host.begin(), host.end(),
                       [](char c) { return bad_host_byte[static_cast<unsigned char>(c)]; });
-}
-
-// True when the comma-separated list `value` contains `token` (case-insensitively).
-bool has_token(std::string_view value, std::string_view token) {
-  while (!value.empty()) {
-    std::size_t comma = value.find(',');
-    if (iequals(trim(value.substr(0, comma)), token)) return true;
-    if (comma == std::string_view::npos) break;
-    value.remove_prefix(comma + 1);
-  }
-  return false;
 }
 
 }  // namespace

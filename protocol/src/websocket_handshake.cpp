@@ -2,32 +2,16 @@
 
 #include <algorithm>
 
+#include "asgi/protocol/header_tokens.hpp"
+
 namespace asgi::protocol {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-template <class Visit>
-void for_each_token(std::string_view list, Visit visit) {
-  while (!list.empty()) {
-    std::size_t comma = list.find(',');
-    std::string_view token = trim(list.substr(0, comma));
-    if (!token.empty()) visit(token);
-    if (comma == std::string_view::npos) break;
-    list.remove_prefix(comma + 1);
-  }
-}
-
 bool has_token(const Headers& headers, std::string_view name, std::string_view token) {
-  bool found = false;
   for (std::string_view value : headers.get_all(name))
-    for_each_token(value, [&](std::string_view t) { found = found || iequals(t, token); });
-  return found;
+    if (protocol::has_token(value, token)) return true;
+  return false;
 }
 
 // A Sec-WebSocket-Key is the base64 encoding of 16 bytes: 22 base64 characters and "==".
