@@ -25,11 +25,6 @@ constexpr std::size_t read_chunk = 16 * 1024;
 constexpr std::size_t idle_read_chunk = 1024;  // most request heads fit; bigger ones grow it
 constexpr auto linger_time = std::chrono::seconds(2);  // let the client read our last answer
 
-template <class Duration>
-Connection::Clock::duration to_clock(Duration d) {
-  return std::chrono::duration_cast<Connection::Clock::duration>(d);
-}
-
 }  // namespace
 
 Connection::Connection(Transport::Socket socket, Worker& worker)

@@ -96,8 +96,7 @@ net::awaitable<Event> HttpExchange::read_body() {
       if (result.status == Status::body_full) break;
     }
     if (!body.empty()) break;  // deliver what arrived before waiting for more
-    auto timeout = std::chrono::duration_cast<Connection::Clock::duration>(
-        connection_->config().timeout_body_read);
+    auto timeout = to_clock(connection_->config().timeout_body_read);
     auto read = co_await connection_->read_more(timeout);
     if (read == Connection::ReadResult::timed_out) {
       request_error_status_ = 408;

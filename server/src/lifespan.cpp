@@ -48,8 +48,7 @@ class Lifespan::Channel final : public detail::Channel {
   /// Waits until `done()` holds or `timeout` passes; false on timeout.
   template <class Predicate>
   net::awaitable<bool> wait(Predicate done, Seconds timeout) {
-    auto deadline =
-        WaitQueue::Clock::now() + std::chrono::duration_cast<WaitQueue::Clock::duration>(timeout);
+    auto deadline = WaitQueue::Clock::now() + to_clock(timeout);
     return server_wakeup_.wait_until(std::move(done), deadline);
   }
 

@@ -105,9 +105,7 @@ net::awaitable<int> serve(const Config& config, Acceptor& acceptor, std::list<Wo
 
   if (open_connections(workers) > 0)
     log::error().info("Waiting for connections to close. (CTRL+C to force quit)");
-  auto deadline =
-      net::steady_timer::clock_type::now() +
-      std::chrono::duration_cast<net::steady_timer::duration>(config.timeout_graceful_shutdown);
+  auto deadline = net::steady_timer::clock_type::now() + to_clock(config.timeout_graceful_shutdown);
   if (!co_await wait_for_connections(workers, deadline)) {
     log::error().error("Cancel {} running connection(s), timeout graceful shutdown exceeded",
                        open_connections(workers));

@@ -50,11 +50,6 @@ using Clock = net::steady_timer::clock_type;
 constexpr auto close_grace = std::chrono::seconds(5);  // for the client's close reply
 constexpr std::size_t max_queued_bytes = 1u << 20;     // reading pauses above this, too
 
-template <class Duration>
-Clock::duration to_clock(Duration d) {
-  return std::chrono::duration_cast<Clock::duration>(d);
-}
-
 // The close code the app is told about, for an error that ended the read loop (hardening §7).
 int close_code_for(const beast::error_code& ec) {
   if (ec == websocket::error::message_too_big) return 1009;

@@ -12,6 +12,11 @@ namespace asgi::server {
 
 using Seconds = std::chrono::duration<double>;
 
+/// A configured time as the event loop's clocks and timers count it.
+inline std::chrono::steady_clock::duration to_clock(Seconds seconds) {
+  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(seconds);
+}
+
 enum class LogLevel { critical, error, warning, info, debug, trace };
 /// --lifespan: `automatic` treats an app that raises on the lifespan scope as not supporting it.
 enum class LifespanMode { automatic, on, off };
