@@ -2,7 +2,8 @@
 // A tiny in-process stand-in for the server, to unit-test ASGI apps without sockets.
 //
 // ScriptedChannel implements asgi::detail::Channel: receive() hands out a scripted list of events
-// and send() records every message, checking the HTTP message order as a server would. The apps
+// and send() records every message, checking the HTTP response with the server's own response
+// encoder (the same order, status, header, length and HEAD/204/304 rules). The apps
 // run on a boost::asio::io_context in the calling thread; exceptions they throw are rethrown.
 //
 //   asgi::test::HttpResult r = asgi::test::run_http(app, {.method = "POST", .path = "/crabs",
@@ -13,6 +14,7 @@
 #include <cstddef>
 #include <deque>
 #include <exception>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -30,6 +32,7 @@
 #include "asgi/errors.hpp"
 #include "asgi/events.hpp"
 #include "asgi/headers.hpp"
+#include "asgi/protocol/response_encoder.hpp"
 #include "asgi/scope.hpp"
 
 namespace asgi::test {
@@ -37,8 +40,13 @@ namespace asgi::test {
 /// Feeds scripted events to receive() and records what the app sends.
 class ScriptedChannel final : public detail::Channel {
  public:
-  ScriptedChannel(std::vector<Event> events, bool http)
-      : events_(events.begin(), events.end()), http_(http) {}
+  ScriptedChannel(std::vector<Event> events, bool http, bool head_request = false)
+      : events_(events.begin(), events.end()), http_(http) {
+    if (!http) return;
+    protocol::ResponseOptions options;
+    options.head_request = head_request;
+    encoder_.emplace(options);
+  }
 
   boost::asio::awaitable<Event> receive() override {
     if (!events_.empty()) {
@@ -69,37 +77,30 @@ class ScriptedChannel final : public detail::Channel {
   const std::vector<std::string>& journal() const { return journal_; }
 
  private:
-  // The rules an HTTP server enforces: one start, then bodies, nothing after the last body.
+  // Renders the response as the server would, so an app breaking a rule throws here as it would
+  // in the server (ProtocolError from the encoder).
   void check_http_order(const Message& message) {
-    if (complete_) throw ProtocolError("message sent after the response was complete");
     if (const auto* start = std::get_if<HttpResponseStart>(&message)) {
-      if (started_) throw ProtocolError("http.response.start sent twice");
-      if (start->status < 100 || start->status > 599) throw ProtocolError("invalid status");
-      started_ = true;
-      if (auto length = start->headers.get("content-length"))
-        expected_length_ = std::stoull(std::string(*length));
+      encoder_->start(*start);
     } else if (const auto* body = std::get_if<HttpResponseBody>(&message)) {
-      if (!started_) throw ProtocolError("http.response.body before http.response.start");
-      body_length_ += body->body.size();
-      if (!body->more_body) {
-        complete_ = true;
-        if (expected_length_ && *expected_length_ != body_length_)
-          throw ProtocolError("content-length does not match the body sent");
-      }
+      encoder_->body(*body);
+    } else if (const auto* trailers = std::get_if<HttpResponseTrailers>(&message)) {
+      encoder_->trailers(*trailers);
+    } else if (const auto* file = std::get_if<HttpResponsePathsend>(&message)) {
+      encoder_->file(std::filesystem::file_size(file->path));  // throws for a missing file
     } else {
       throw ProtocolError("unexpected message type in an HTTP response: " +
                           std::string(type_of(message)));
     }
+    complete_ = encoder_->complete();
   }
 
   std::deque<Event> events_;
   bool http_;
   std::vector<Message> sent_;
   std::vector<std::string> journal_;
-  bool started_ = false;
+  std::optional<protocol::ResponseEncoder> encoder_;
   bool complete_ = false;
-  std::size_t body_length_ = 0;
-  std::optional<std::size_t> expected_length_;
 };
 
 /// What a test wants to request. An empty `body_chunks` sends one empty http.request.
@@ -158,7 +159,8 @@ class Harness {
   std::shared_ptr<ScriptedChannel> spawn(
       const App& app, Scope scope, std::vector<Event> events,
       std::chrono::steady_clock::time_point* finished = nullptr) {
-    auto channel = std::make_shared<ScriptedChannel>(std::move(events), scope.type == "http");
+    auto channel = std::make_shared<ScriptedChannel>(std::move(events), scope.type == "http",
+                                                     scope.method == "HEAD");
     ++running_;
     boost::asio::co_spawn(io_, app(std::move(scope), Receive(channel), Send(channel)),
                           [this, finished](std::exception_ptr error) {
