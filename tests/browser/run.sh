@@ -29,9 +29,10 @@ apt_install() {
 
 [ -x "$CHROMIUM" ] || apt_install chromium
 command -v node >/dev/null && command -v npm >/dev/null || apt_install nodejs npm
+# Debian 12's nodejs is 18.x: package.json pins a playwright-core whose engines accept it.
 node_major="$(node -p 'process.versions.node.split(".")[0]')"
-if [ "$node_major" -lt 20 ]; then
-  echo "run.sh: playwright-core needs Node.js 20 or newer; this is $(node --version)" >&2
+if [ "$node_major" -lt 18 ]; then
+  echo "run.sh: playwright-core needs Node.js 18 or newer; this is $(node --version)" >&2
   exit 2
 fi
 
