@@ -236,8 +236,12 @@ TEST(ResponseEncoder, DateAndServerLinesFollowTheClockAndTheName) {
   EXPECT_EQ(head_of("first"), expected("first"));
   EXPECT_EQ(head_of("second"), expected("second"));  // same second, another name
   const std::string date = std::string(protocol::cached_http_date());
-  while (protocol::cached_http_date() == date)  // the next second (coarse clock: at most ~1 s)
+  // The next second comes within ~1 s (coarse clock); a date that never changes must fail the
+  // test, not hang it.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (protocol::cached_http_date() == date && std::chrono::steady_clock::now() < give_up)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_NE(protocol::cached_http_date(), date) << "the cached date did not change within 5 s";
   EXPECT_EQ(head_of("second"), expected("second"));
 }
 
