@@ -107,6 +107,17 @@ net::awaitable<void> read_slowly(const asgi::Scope& scope, asgi::Receive receive
   co_await send_text(send, 200, std::to_string(total));
 }
 
+/// A complete response carrying the app's own `connection: <?value=>` header.
+net::awaitable<void> connection_header(std::string query, asgi::Send send) {
+  asgi::Headers headers;
+  headers.add("content-type", "text/plain");
+  headers.add("content-length", "3");
+  headers.add("connection", query_value(query, "value"));
+  asgi::HttpResponseStart start(200, std::move(headers));
+  co_await send(std::move(start));
+  co_await send(asgi::HttpResponseBody("bye", false));
+}
+
 net::awaitable<void> trailers(asgi::Send send) {
   asgi::Headers headers;
   headers.add("content-type", "text/plain");
@@ -244,6 +255,10 @@ net::awaitable<void> testing_app(asgi::Scope scope, asgi::Receive receive, asgi:
       throw;
     }
     note("send did not raise");
+    co_return;
+  }
+  if (path == "/connection-header") {
+    co_await connection_header(scope.query_string, send);
     co_return;
   }
   if (path == "/read-slowly") {

@@ -97,6 +97,38 @@ class KeepAliveTest(ServerTestCase):
         r.assert_closed(5)
 
 
+class AppConnectionHeaderTest(ServerTestCase):
+    """The app's own `connection` response header (testing /connection-header?value=...): a close
+    token in any letter case ends keep-alive after that response, as the header promised the
+    client; another value leaves the connection open."""
+
+    APP = "testing"
+    TESTING_BINARY = True
+    HEALTH_REQUEST = request("GET", "/bytes?n=10", [("Connection", "close")])
+
+    def test_app_connection_close_in_any_case_closes(self):
+        """`close`, `Close`, `CLOSE` and `cLoSe` from the app: the response carries the app's
+        header as sent (no second connection header), then the server closes."""
+        for value in ("close", "Close", "CLOSE", "cLoSe"):
+            with self.subTest(value=value):
+                r = self.reader()
+                r.send(request("GET", "/connection-header?value=" + value))
+                resp = r.read_response()
+                self.assertEqual((resp.status, resp.body), (200, b"bye"))
+                self.assertEqual(resp.header("connection"), value)
+                r.assert_closed(3)
+        self.assertServerHealthy()
+
+    def test_app_connection_keep_alive_stays_open(self):
+        """`keep-alive` from the app: the connection carries the next request."""
+        r = self.reader()
+        r.send(request("GET", "/connection-header?value=keep-alive"))
+        resp = r.read_response()
+        self.assertEqual(resp.header("connection"), "keep-alive")
+        r.send(request("GET", "/bytes?n=3"))
+        self.assertEqual(r.read_response().body, b"\x00\x01\x02")
+        r.assert_open(0.3)
+
 
 class NextRequestTest(ServerTestCase):
     """How a keep-alive connection picks up its next request: read straight away when it is

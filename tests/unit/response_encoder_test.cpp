@@ -210,6 +210,22 @@ TEST(ResponseEncoder, ConnectionCloseFromAppOrRequest) {
             "HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
 }
 
+// Header values are case-insensitive tokens (RFC 9110 §7.6.1): an app's "Close" ends keep-alive
+// like "close" does; other tokens leave it on.
+TEST(ResponseEncoder, AppConnectionCloseInAnyCaseEndsKeepAlive) {
+  for (std::string value : {"close", "Close", "CLOSE", "cLoSe"}) {
+    ResponseEncoder e(quiet());
+    e.start(start(200, {{"connection", value}}));
+    EXPECT_EQ(wire(e.body(body(""))),
+              "HTTP/1.1 200 OK\r\nconnection: " + value + "\r\ncontent-length: 0\r\n\r\n");
+    EXPECT_FALSE(e.keep_alive()) << value;
+  }
+  ResponseEncoder e(quiet());
+  e.start(start(200, {{"connection", "keep-alive"}}));
+  e.body(body(""));
+  EXPECT_TRUE(e.keep_alive());
+}
+
 TEST(ResponseEncoder, DefaultHeadersComeFirstAndYieldToTheApp) {
   ResponseEncoder e(ResponseOptions{});
   e.start(start(200, {{"server", "custom"}}));
