@@ -46,6 +46,25 @@ class KeepAliveTimeoutTest(ServerTestCase):
         self.assertEqual(r.read_response().status, 200)
 
 
+class DefaultKeepAliveTimeoutTest(ServerTestCase):
+    """Without --timeout-keep-alive the server keeps an idle connection for 5 s (Uvicorn's
+    default): long enough for a client's next request, short enough not to hoard sockets."""
+
+    APP = "hello"
+
+    def test_idle_connection_is_closed_after_about_five_seconds(self):
+        """After a complete response, the idle connection is closed between 4 and 7 s later
+        (not earlier: the client may still send; not much later: idle sockets cost)."""
+        r = self.reader()
+        r.send(request("GET", "/"))
+        self.assertEqual(r.read_response().status, 200)
+        start = time.monotonic()
+        r.assert_closed(7.5)
+        elapsed = time.monotonic() - start
+        self.assertGreaterEqual(elapsed, 4.0)
+        self.assertLess(elapsed, 7.0)
+
+
 class RequestHeaderTimeoutTest(ServerTestCase):
     APP = "hello"
     ARGS = ("--timeout-keep-alive", "1", "--timeout-request-header", "1")
