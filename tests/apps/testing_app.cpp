@@ -11,12 +11,16 @@
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <variant>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -105,6 +109,47 @@ net::awaitable<void> read_slowly(const asgi::Scope& scope, asgi::Receive receive
     co_await sleep_ms(delay);
   }
   co_await send_text(send, 200, std::to_string(total));
+}
+
+/// Reads the body, then has a second coroutine wait in receive() while this one sends the complete
+/// response. Completing the response must wake that receive() with http.disconnect (the exchange
+/// is over), not leave it waiting until the app returns or the client leaves. Logs what the
+/// waiting receive() got, or that it was not woken within 3 s of the response.
+net::awaitable<void> receive_during_response(asgi::Receive receive, asgi::Send send) {
+  for (;;) {
+    asgi::Event event = co_await receive();
+    auto* chunk = std::get_if<asgi::HttpRequest>(&event);
+    if (!chunk) co_return;
+    if (!chunk->more_body) break;
+  }
+  auto executor = co_await net::this_coro::executor;
+  auto started = std::make_shared<bool>(false);
+  auto got = std::make_shared<std::string>();
+  auto woken = std::make_shared<net::steady_timer>(executor, net::steady_timer::time_point::max());
+  auto wait = [receive, started, got, woken]() -> net::awaitable<void> {
+    *started = true;
+    asgi::Event event = co_await receive();
+    *got = asgi::type_of(event);
+    woken->cancel();
+  };
+  net::co_spawn(executor, std::move(wait), net::detached);
+  // The waiter runs until it blocks inside receive() before this coroutine resumes.
+  for (int i = 0; i < 100 && !*started; ++i) co_await sleep_ms(10);
+  co_await sleep_ms(50);
+  if (!got->empty()) {
+    note("receive during the response returned " + *got + " before the response");
+    co_return;
+  }
+  co_await send_text(send, 200, "done");
+  if (got->empty()) {
+    woken->expires_after(std::chrono::seconds(3));
+    co_await woken->async_wait(net::as_tuple(net::use_awaitable));
+  }
+  if (got->empty()) {
+    note("receive during the response was not woken within 3 s");
+    co_return;
+  }
+  note("receive during the response got " + *got);
 }
 
 /// A complete response carrying the app's own `connection: <?value=>` header.
@@ -255,6 +300,10 @@ net::awaitable<void> testing_app(asgi::Scope scope, asgi::Receive receive, asgi:
       throw;
     }
     note("send did not raise");
+    co_return;
+  }
+  if (path == "/receive-during-response") {
+    co_await receive_during_response(receive, send);
     co_return;
   }
   if (path == "/connection-header") {

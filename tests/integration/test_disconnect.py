@@ -67,6 +67,23 @@ class DisconnectTest(ServerTestCase):
         r.send(request("GET", "/stream?chunks=1&delay_ms=0"))
         self.assertEqual(r.read_response().body, b"chunk-0\n")
 
+    def test_receive_waiting_when_the_response_completes_gets_disconnect(self):
+        """A receive() already waiting (in a second coroutine of the app) when the app completes
+        its response returns http.disconnect right then, while the client stays connected: the
+        app does not have to return, nor the client leave, for the waiter to be released. The
+        app gives the waiter 3 s and logs which way it went."""
+        mark = self.server.stderr_mark()
+        r = self.reader()
+        r.send(request("POST", "/receive-during-response", body=b"payload"))
+        resp = r.read_response()
+        self.assertEqual((resp.status, resp.body), (200, b"done"))
+        line = self.server.wait_for_stderr(r"^testing: receive during the response ", 10,
+                                           start=mark)
+        self.assertEqual(line, "testing: receive during the response got http.disconnect",
+                         self.server.stderr_text())
+        r.send(request("GET", "/stream?chunks=1&delay_ms=0"))
+        self.assertEqual(r.read_response().body, b"chunk-0\n")
+
     def test_send_after_disconnect_raises_client_disconnected(self):
         """send() after the client left raises asgi::ClientDisconnected; the app lets it escape
         and the server logs no `Exception in ASGI application` for it."""
