@@ -21,10 +21,13 @@ boost::asio::thread_pool& blocking_pool();
 template <class Function>
 boost::asio::awaitable<std::invoke_result_t<Function&>> run_blocking(Function work) {
   using Result = std::invoke_result_t<Function&>;
-  co_return co_await boost::asio::co_spawn(
-      blocking_pool().get_executor(),
-      [work = std::move(work)]() mutable -> boost::asio::awaitable<Result> { co_return work(); },
-      boost::asio::use_awaitable);
+  // The task is built before the co_await, not inside it: GCC 12 destroys a lambda created in a
+  // co_await expression twice, which frees what the work captured (a string, a shared_ptr) twice.
+  auto task = [work = std::move(work)]() mutable -> boost::asio::awaitable<Result> {
+    co_return work();
+  };
+  co_return co_await boost::asio::co_spawn(blocking_pool().get_executor(), std::move(task),
+                                           boost::asio::use_awaitable);
 }
 
 }  // namespace asgi
