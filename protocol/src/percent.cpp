@@ -57,6 +57,20 @@ std::string repair_utf8(std::string_view bytes) {
   return out;
 }
 
+bool is_valid_utf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (static_cast<unsigned char>(text[i]) < 0x80) {  // ASCII, the common case
+      ++i;
+      continue;
+    }
+    std::size_t n = valid_utf8_prefix(text.substr(i));
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
 std::string percent_decode_utf8(std::string_view raw) {
   if (raw.find('%') == std::string_view::npos) {
     bool ascii = true;

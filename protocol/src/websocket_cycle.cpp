@@ -13,10 +13,6 @@ bool is_sendable_close_code(int code) {
          (code >= 3000 && code <= 4999);
 }
 
-bool is_valid_utf8(std::string_view text) {
-  return repair_utf8(text) == text;
-}
-
 WebSocketCycle::WebSocketCycle(std::vector<std::string> offered_subprotocols)
     : offered_(std::move(offered_subprotocols)) {}
 

@@ -11,6 +11,7 @@
 
 #include "asgi/errors.hpp"
 #include "asgi/events.hpp"
+#include "asgi/protocol/percent.hpp"
 #include "asgi/protocol/request_parser.hpp"
 #include "asgi/protocol/websocket_cycle.hpp"
 #include "asgi/protocol/websocket_handshake.hpp"

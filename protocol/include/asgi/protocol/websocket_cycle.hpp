@@ -38,7 +38,5 @@ class WebSocketCycle {
 
 /// Close codes an app may send (RFC 6455 §7.4): 1000-1003, 1007-1014, 3000-4999.
 bool is_sendable_close_code(int code);
-/// True when `text` is valid UTF-8.
-bool is_valid_utf8(std::string_view text);
 
 }  // namespace asgi::protocol
