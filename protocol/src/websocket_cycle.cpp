@@ -17,6 +17,7 @@ WebSocketCycle::WebSocketCycle(std::vector<std::string> offered_subprotocols)
     : offered_(std::move(offered_subprotocols)) {}
 
 WebSocketCycle::Action WebSocketCycle::on_send(const Message& message) {
+  if (disconnected_) throw ClientDisconnected();
   const std::string type(type_of(message));
   auto unexpected = [&]() -> Action {
     switch (state_) {

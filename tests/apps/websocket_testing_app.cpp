@@ -18,6 +18,9 @@
 //   /send-after-close       accept, close, send: log which exception send raised
 //   /push?n=N               accept, send N 1 KiB messages as fast as possible, then close
 //   /no-read?ms=M           accept, never receive, sleep M ms (5000), then close
+//   /send-until-closed?ms=M accept, send a text message every M ms (20) until send raises; log
+//                           ClientDisconnected, then receive until websocket.disconnect and log it
+//                           (a ProtocolError escapes: the server logs it as the app's error)
 //   anything else           close before accept (HTTP 403)
 //
 // Lines on stderr start with "ws_testing: " and are flushed at once, so a test can wait for them.
@@ -130,6 +133,32 @@ net::awaitable<void> send_after_close(asgi::Send& send) {
   note("send after close raised " + outcome);
 }
 
+/// Sends until the server or the client ends the connection, the way a ticker or a feed does.
+/// The app never closes, so send must raise ClientDisconnected, never ProtocolError.
+net::awaitable<void> send_until_closed(const asgi::Scope& scope, asgi::Receive& receive,
+                                       asgi::Send& send) {
+  long interval = query_number(scope.query_string, "ms", 20);
+  co_await accept(send);
+  bool sending = true;
+  for (long i = 0; sending; ++i) {
+    try {
+      asgi::WebSocketSend tick(std::nullopt, "tick " + std::to_string(i));
+      co_await send(std::move(tick));
+    } catch (const asgi::ClientDisconnected&) {
+      sending = false;
+    }
+    if (sending) co_await sleep_ms(interval);
+  }
+  note("send raised ClientDisconnected");
+  for (;;) {
+    asgi::Event event = co_await receive();
+    if (auto* gone = std::get_if<asgi::WebSocketDisconnect>(&event)) {
+      note("disconnect code=" + std::to_string(gone->code) + " reason=" + gone->reason);
+      co_return;
+    }
+  }
+}
+
 /// N messages of exactly 1 KiB: the index in 8 decimal digits, then filler.
 net::awaitable<void> push(const asgi::Scope& scope, asgi::Send& send) {
   long n = query_number(scope.query_string, "n", 100);
@@ -181,6 +210,8 @@ net::awaitable<void> websocket(const asgi::Scope& scope, asgi::Receive receive, 
     co_await send_after_close(send);
   } else if (path == "/push") {
     co_await push(scope, send);
+  } else if (path == "/send-until-closed") {
+    co_await send_until_closed(scope, receive, send);
   } else if (path == "/read-late") {  // the queue fills while we sleep; then everything flows
     co_await accept(send);
     co_await sleep_ms(query_number(scope.query_string, "ms", 500));

@@ -514,6 +514,56 @@ class KeepaliveTest(WsTestCase):
         run(go())
 
 
+# ---- a close the server starts, while the app sends ------------------------------------------
+
+
+def app_errors(server, mark):
+    """Lines logged as the app's error (or any ERROR) since `mark`."""
+    return [line for line in server.stderr_lines()[mark:]
+            if "Exception in ASGI application" in line or line.startswith("ERROR:")]
+
+
+class ServerCloseWhileAppSendsTest(WsTestCase):
+    """The server closes on its own (keepalive timeout here; shutdown in the test below) while
+    the app keeps sending. The app never sent websocket.close, so its next send must raise
+    ClientDisconnected, its next receive() must be websocket.disconnect with the server's code,
+    and nothing is logged as the app's error."""
+    ARGS = ("--ws-ping-interval", "0.5", "--ws-ping-timeout", "0.5")
+
+    def test_keepalive_timeout_while_the_app_sends(self):
+        mark = self.server.stderr_mark()
+        c = self.ws("/send-until-closed?ms=20")
+        f = c.read_close(timeout=8)  # the ticks and pings before it are skipped, never answered
+        self.assertEqual(f.close_code, 1011, f)
+        self.wait_app_line(r"^ws_testing: send raised ClientDisconnected$", mark)
+        self.wait_app_line(r"^ws_testing: disconnect code=1011 reason=keepalive ping timeout$", mark)
+        c.send_close_quietly(1011)
+        c.assert_eof()
+        self.assertServerHealthy()  # any error line about the session is logged by now
+        self.assertEqual(app_errors(self.server, mark), [], self.server.stderr_text())
+
+    def test_shutdown_while_the_app_sends(self):
+        server = Server("ws_testing", binary=testing_binary())
+        self.addCleanup(server.kill)
+        server.start()
+        c = WsClient.open(server.port, "/send-until-closed?ms=20")
+        self.addCleanup(c.close)
+        self.assertEqual(c.response.status, 101, c.response.raw)
+        self.assertEqual(c.read_message(), (OP_TEXT, b"tick 0"))
+        mark = server.stderr_mark()
+        server.signal(signal.SIGTERM)
+        f = c.read_close()
+        self.assertEqual(f.close_code, 1012, f)
+        for pattern in (r"^ws_testing: send raised ClientDisconnected$",
+                        r"^ws_testing: disconnect code=1012 reason=$"):
+            self.assertIsNotNone(server.wait_for_stderr(pattern, 5, start=mark),
+                                 "no %r:\n%s" % (pattern, server.stderr_text()))
+        c.send_close_quietly(1012)
+        c.assert_eof()
+        self.assertEqual(server.wait(15), 0, server.stderr_text())
+        self.assertEqual(app_errors(server, mark), [], server.stderr_text())
+
+
 # ---- permessage-deflate -----------------------------------------------------------------------
 
 

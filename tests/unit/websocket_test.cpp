@@ -515,17 +515,30 @@ TEST(WebSocketCycle, MessagesAfter403AreErrors) {
   expect_protocol_error(cycle, text("x"), "after sending 'websocket.close'");
 }
 
-TEST(WebSocketCycle, ClientGoneClosesTheCycle) {
-  WebSocketCycle cycle = accepted_cycle();
-  cycle.on_closed();
-  EXPECT_EQ(cycle.state(), State::closed);
-  expect_protocol_error(cycle, text("x"));
-  expect_protocol_error(cycle, WebSocketClose());
-
+TEST(WebSocketCycle, MessagesAfterAServerCloseAreDisconnects) {
+  // The server closed on its own (keepalive timeout, shutdown) or the client left: the app never
+  // sent websocket.close, so what it sends now meets a connection that is gone, not misuse.
+  for (const Message& message : {text("x"), binary("x"), Message(WebSocketClose(1000, ""))}) {
+    WebSocketCycle cycle = accepted_cycle();
+    cycle.on_closed();
+    EXPECT_THROW(cycle.on_send(message), ClientDisconnected) << type_of(message);
+    EXPECT_EQ(cycle.state(), State::closed);
+  }
   WebSocketCycle early({});  // the client left during the handshake
   early.on_closed();
-  EXPECT_EQ(early.state(), State::closed);
-  expect_protocol_error(early, WebSocketAccept());
+  EXPECT_THROW(early.on_send(WebSocketAccept()), ClientDisconnected);
+}
+
+TEST(WebSocketCycle, MessagesAfterTheAppsCloseStayErrors) {
+  // The app closed, and then the connection ended: sending more is still the app's mistake.
+  WebSocketCycle cycle = accepted_cycle();
+  cycle.on_send(WebSocketClose());
+  cycle.on_closed();
+  expect_protocol_error(cycle, text("x"), "after sending 'websocket.close'");
+  WebSocketCycle denied({});
+  denied.on_send(WebSocketClose());  // the 403
+  denied.on_closed();
+  expect_protocol_error(denied, text("x"), "after sending 'websocket.close'");
 }
 
 TEST(WebSocketCycle, HttpAndLifespanMessagesAreErrors) {

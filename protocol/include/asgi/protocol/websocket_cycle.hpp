@@ -15,7 +15,7 @@ class WebSocketCycle {
     handshake,  ///< websocket.connect delivered or pending; the app must accept or deny
     accepted,   ///< 101 sent; messages flow
     denying,    ///< websocket.http.response.start taken; body messages follow
-    closed,     ///< the app closed, the denial finished, or the client left
+    closed,     ///< the app closed, the denial finished, or the connection ended (on_closed)
   };
   /// What the server must do for a message the app sent.
   enum class Action { accept, send, close, deny_with_403, deny_start, deny_body, deny_end };
@@ -26,14 +26,22 @@ class WebSocketCycle {
   /// The subprotocols the client offered (the scope's `subprotocols`).
   const std::vector<std::string>& offered() const { return offered_; }
   /// Validates `message` and moves the state on. Throws ProtocolError for a message that is
-  /// invalid in the current state or has invalid contents.
+  /// invalid in the current state or has invalid contents, and ClientDisconnected for any message
+  /// once the connection ended without the app closing it.
   Action on_send(const Message& message);
-  /// The connection ended (client close, error or server close).
-  void on_closed() { state_ = State::closed; }
+  /// The connection ended, or the server started closing it: the client closed or vanished, a
+  /// keepalive ping went unanswered, the server shuts down. Unless the app had sent
+  /// websocket.close (or finished a denial) first, its next send is told the client is gone,
+  /// as ASGI asks, instead of being blamed for sending after a close it never sent.
+  void on_closed() {
+    if (state_ != State::closed) disconnected_ = true;
+    state_ = State::closed;
+  }
 
  private:
   std::vector<std::string> offered_;
   State state_ = State::handshake;
+  bool disconnected_ = false;  // closed by on_closed() while the app had not closed
 };
 
 /// Close codes an app may send (RFC 6455 §7.4): 1000-1003, 1007-1014, 3000-4999.
