@@ -8,7 +8,7 @@
 
 namespace asgi::protocol {
 
-bool is_sendable_close_code(int code) {
+bool is_valid_close_code(int code) {
   return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) ||
          (code >= 3000 && code <= 4999);
 }
@@ -68,7 +68,7 @@ WebSocketCycle::Action WebSocketCycle::on_send(const Message& message) {
       return Action::deny_with_403;  // ASGI: closing before accept is an HTTP 403
     }
     if (state_ != State::accepted) return unexpected();
-    if (!is_sendable_close_code(close->code))
+    if (!is_valid_close_code(close->code))
       throw ProtocolError("Invalid WebSocket close code " + std::to_string(close->code) + ".");
     if (close->reason.size() > 123 || !is_valid_utf8(close->reason))
       throw ProtocolError("WebSocket close reason must be valid UTF-8 of at most 123 bytes.");

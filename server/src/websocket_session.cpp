@@ -173,6 +173,16 @@ struct WebSocketSession::Impl {
     return true;
   }
 
+  // Answers the client's Close with `code` instead of Beast's echo of the client's code; the
+  // app's disconnect gets `code` and `reason`. Only from the control callback: Beast calls it
+  // before it writes its reply, and skips the reply once a close of ours is under way (behind a
+  // write in progress, ours is queued ahead of Beast's).
+  void answer_close(int code, std::string reason) {
+    if (!begin_close(code, std::move(reason))) return;
+    ws->async_close(websocket::close_reason(static_cast<websocket::close_code>(code)),
+                    [keep = owner->shared_from_this()](beast::error_code) {});
+  }
+
   void end(int code, std::string reason) {
     if (!closed && !closing) {
       close_code = code;
@@ -276,6 +286,11 @@ net::awaitable<bool> accept(WebSocketSession::Impl& s, const WebSocketAccept& me
     // The client closed: tell the app now, not when (or if) the client also closes TCP.
     // Beast passes the reason as the payload and has already stored the code.
     auto code = s.ws->reason().code;
+    if (code != websocket::close_code::none && !protocol::is_valid_close_code(code)) {
+      // Beast takes any code from 3000 up; RFC 6455 §7.4 ends at 4999: a protocol error.
+      s.answer_close(1002, "");
+      return;
+    }
     s.end(code == websocket::close_code::none ? 1005 : static_cast<int>(code),
           std::string(payload.data(), payload.size()));
     s.arm_close_grace();

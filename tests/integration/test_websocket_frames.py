@@ -340,6 +340,50 @@ class ClientCloseTest(WsTestCase):
         self.wait_app_line(r"^ws_testing: disconnect code=1001 reason=going$", mark)
 
 
+class ClientCloseCodeTest(WsTestCase):
+    """Which close codes a client may send is decided by RFC 6455 §7.4 and IANA's WebSocket close
+    code registry: 1000-1003, 1007-1014 (1012 Service Restart, 1013 Try Again Later and 1014 Bad
+    Gateway are registered there) and 3000-4999. Those are accepted: the reply echoes the code
+    and the app's websocket.disconnect carries it. Every other code (0-999, 1004-1006, 1015,
+    1016-2999, 5000 and above) fails the connection with 1002, for the app too. (1014 is not
+    tested here: Beast 1.81 refuses it before the server sees the frame.)"""
+
+    def test_boundary_codes_are_accepted_and_echoed(self):
+        for code in (1012, 1013, 3000, 4999):
+            with self.subTest(code=code):
+                mark = self.server.stderr_mark()
+                c = self.ws("/echo")
+                c.send_close(code, "bye")
+                f = c.read_frame()
+                self.assertEqual((f.opcode, f.close_code), (OP_CLOSE, code), f)
+                c.assert_eof()
+                self.wait_app_line(r"^ws_testing: disconnect code=%d reason=bye$" % code, mark)
+
+    def test_codes_outside_the_registry_fail_with_1002(self):
+        for code in (2999, 5000, 9999, 65535):
+            with self.subTest(code=code):
+                mark = self.server.stderr_mark()
+                c = self.ws("/echo")
+                c.send_text("ok")
+                self.assertEqual(c.read_message(), (OP_TEXT, b"ok"))
+                c.send_raw(frame(OP_CLOSE, close_payload(code, b"bad")) + frame(OP_PING, b"after"))
+                f = c.read_frame()
+                self.assertEqual((f.opcode, f.close_code), (OP_CLOSE, 1002), f)
+                c.assert_eof()
+                self.wait_app_line(r"^ws_testing: disconnect code=1002 reason=$", mark)
+
+    def test_code_over_4999_while_the_app_sends(self):
+        """The Close arrives while the server writes the app's messages: the answer is still
+        1002 (the server's own Close goes ahead of the echo Beast would send), never 5000."""
+        for attempt in range(5):
+            with self.subTest(attempt=attempt):
+                c = self.ws("/push?n=100000")
+                c.send_close(5000)
+                f = c.read_close(timeout=10)  # the messages pushed before it are skipped
+                self.assertEqual(f.close_code, 1002, f)
+                c.assert_eof(timeout=10)
+
+
 class ServerCloseTimeoutTest(WsTestCase):
 
     def test_silent_client_after_app_close_is_dropped(self):

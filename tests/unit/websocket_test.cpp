@@ -231,14 +231,14 @@ TEST(WebSocketHandshake, ErrorsCarryAReason) {
       check_websocket_handshake(handshake({{"sec-websocket-version", "8"}})).error_reason.empty());
 }
 
-// ---- is_sendable_close_code / is_valid_utf8 ------------------------------------------------
+// ---- is_valid_close_code / is_valid_utf8 --------------------------------------------------
 
-TEST(WebSocketCloseCodes, SendableCodes) {
+TEST(WebSocketCloseCodes, ValidCodes) {
   for (int code : {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000,
                    3999, 4000, 4999})
-    EXPECT_TRUE(is_sendable_close_code(code)) << code;
+    EXPECT_TRUE(is_valid_close_code(code)) << code;
   for (int code : {-1, 0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535, 70000})
-    EXPECT_FALSE(is_sendable_close_code(code)) << code;
+    EXPECT_FALSE(is_valid_close_code(code)) << code;
 }
 
 TEST(WebSocketUtf8, Validity) {

@@ -44,7 +44,11 @@ class WebSocketCycle {
   bool disconnected_ = false;  // closed by on_closed() while the app had not closed
 };
 
-/// Close codes an app may send (RFC 6455 §7.4): 1000-1003, 1007-1014, 3000-4999.
-bool is_sendable_close_code(int code);
+/// Close codes a Close frame may carry, from either side (RFC 6455 §7.4 and IANA's WebSocket
+/// close code registry, which added 1012-1014): 1000-1003, 1007-1014 and 3000-4999. The app's
+/// websocket.close must use one (else ProtocolError); a client's Close with any other code
+/// fails the connection with 1002. 1004-1006 and 1015 are reserved or never go on the wire,
+/// 1016-2999 are kept for future revisions, and nothing above 4999 is defined.
+bool is_valid_close_code(int code);
 
 }  // namespace asgi::protocol
