@@ -21,24 +21,27 @@
 #include "asgi/protocol/websocket_cycle.hpp"
 #include "asgi/server/connection.hpp"
 #include "asgi/server/logging.hpp"
+#include "scanned_socket.hpp"
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 
 // Bytes read together with the handshake (the first frame may share its TCP segment) are
-// preloaded into this stream's buffer before Beast reads from the socket.
-using PreloadedSocket = beast::buffered_read_stream<asgi::server::Transport&, beast::flat_buffer>;
+// preloaded into this stream's buffer before Beast reads from the socket (through the scanner
+// that sees the client's real close code).
+using PreloadedSocket =
+    beast::buffered_read_stream<asgi::server::ScannedSocket, beast::flat_buffer>;
 
 namespace boost::beast {
 // Beast finds a next layer's teardown by argument-dependent lookup; delegate to the socket's.
 template <class TeardownHandler>
 void async_teardown(role_type role, PreloadedSocket& stream, TeardownHandler&& handler) {
-  websocket::async_teardown(role, stream.next_layer().socket(),
+  websocket::async_teardown(role, stream.next_layer().next_layer().socket(),
                             std::forward<TeardownHandler>(handler));
 }
 inline void teardown(role_type role, PreloadedSocket& stream, error_code& ec) {
-  websocket::teardown(role, stream.next_layer().socket(), ec);
+  websocket::teardown(role, stream.next_layer().next_layer().socket(), ec);
 }
 }  // namespace boost::beast
 
@@ -253,6 +256,7 @@ net::awaitable<bool> accept(WebSocketSession::Impl& s, const WebSocketAccept& me
   if (!input.empty()) {
     auto space = s.ws->next_layer().buffer().prepare(input.size());
     std::memcpy(space.data(), input.data().data(), input.size());
+    s.ws->next_layer().next_layer().scanner().scan(static_cast<char*>(space.data()), input.size());
     s.ws->next_layer().buffer().commit(input.size());
     input.consume(input.size());
   }
@@ -286,6 +290,12 @@ net::awaitable<bool> accept(WebSocketSession::Impl& s, const WebSocketAccept& me
     // The client closed: tell the app now, not when (or if) the client also closes TCP.
     // Beast passes the reason as the payload and has already stored the code.
     auto code = s.ws->reason().code;
+    // Beast saw 1014 as the scanner's stand-in (it refuses 1014 itself): answer 1014.
+    if (code == protocol::WebSocketCloseScanner::stand_in_code &&
+        s.ws->next_layer().next_layer().scanner().close_code() == 1014) {
+      s.answer_close(1014, std::string(payload.data(), payload.size()));
+      return;
+    }
     if (code != websocket::close_code::none && !protocol::is_valid_close_code(code)) {
       // Beast takes any code from 3000 up; RFC 6455 §7.4 ends at 4999: a protocol error.
       s.answer_close(1002, "");

@@ -345,11 +345,10 @@ class ClientCloseCodeTest(WsTestCase):
     code registry: 1000-1003, 1007-1014 (1012 Service Restart, 1013 Try Again Later and 1014 Bad
     Gateway are registered there) and 3000-4999. Those are accepted: the reply echoes the code
     and the app's websocket.disconnect carries it. Every other code (0-999, 1004-1006, 1015,
-    1016-2999, 5000 and above) fails the connection with 1002, for the app too. (1014 is not
-    tested here: Beast 1.81 refuses it before the server sees the frame.)"""
+    1016-2999, 5000 and above) fails the connection with 1002, for the app too."""
 
     def test_boundary_codes_are_accepted_and_echoed(self):
-        for code in (1012, 1013, 3000, 4999):
+        for code in (1012, 1013, 1014, 3000, 4999):
             with self.subTest(code=code):
                 mark = self.server.stderr_mark()
                 c = self.ws("/echo")
@@ -372,15 +371,44 @@ class ClientCloseCodeTest(WsTestCase):
                 c.assert_eof()
                 self.wait_app_line(r"^ws_testing: disconnect code=1002 reason=$", mark)
 
-    def test_code_over_4999_while_the_app_sends(self):
-        """The Close arrives while the server writes the app's messages: the answer is still
-        1002 (the server's own Close goes ahead of the echo Beast would send), never 5000."""
-        for attempt in range(5):
-            with self.subTest(attempt=attempt):
+    def test_1014_split_across_reads_and_with_the_handshake(self):
+        """1014 sent octet by octet (its two bytes may arrive in separate reads), and in the
+        handshake's own write (read with the request head, before the WebSocket stream exists)."""
+        mark = self.server.stderr_mark()
+        c = self.ws("/echo")
+        c.send_close(1014, "slow", chop=1)
+        f = c.read_frame()
+        self.assertEqual((f.opcode, f.close_code), (OP_CLOSE, 1014), f)
+        c.assert_eof()
+        self.wait_app_line(r"^ws_testing: disconnect code=1014 reason=slow$", mark)
+
+        mark = self.server.stderr_mark()
+        c = self.ws("/echo", extra=frame(OP_TEXT, b"early") + frame(OP_CLOSE, close_payload(1014)))
+        self.assertEqual(c.read_message(), (OP_TEXT, b"early"))
+        f = c.read_frame()
+        self.assertEqual((f.opcode, f.close_code), (OP_CLOSE, 1014), f)
+        c.assert_eof()
+        self.wait_app_line(r"^ws_testing: disconnect code=1014 reason=$", mark)
+
+    def test_app_closes_with_the_same_codes(self):
+        """The app may send what a client may: 1012-1014 and 3000-4999 go on the wire as they
+        are; 5000 is the app's ProtocolError, so the connection closes with 1011 instead."""
+        for code in (1012, 1013, 1014, 3000, 4999):
+            with self.subTest(code=code):
+                c = self.ws("/close?code=%d&reason=bye" % code)
+                c.expect_close(code, "bye")
+        c = self.ws("/close?code=5000")
+        c.expect_close(1011)
+
+    def test_close_while_the_app_sends(self):
+        """The Close arrives while the server writes the app's messages: the server's own answer
+        (1002 for 5000, 1014 for 1014) still goes ahead of the echo Beast would send."""
+        for sent, answer in ((5000, 1002), (1014, 1014)) * 3:
+            with self.subTest(sent=sent):
                 c = self.ws("/push?n=100000")
-                c.send_close(5000)
+                c.send_close(sent)
                 f = c.read_close(timeout=10)  # the messages pushed before it are skipped
-                self.assertEqual(f.close_code, 1002, f)
+                self.assertEqual(f.close_code, answer, f)
                 c.assert_eof(timeout=10)
 
 
