@@ -9,6 +9,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
+#include <boost/beast/http/rfc7230.hpp>
 #include <boost/beast/websocket/stream.hpp>
 #include <cstring>
 #include <optional>
@@ -60,6 +61,22 @@ int close_code_for(const beast::error_code& ec) {
     return 1007;
   if (ec == websocket::condition::protocol_violation) return 1002;
   return 1006;  // the connection dropped without a close frame
+}
+
+// Whether the client's permessage-deflate offer names client_max_window_bits, read the way Beast
+// reads the offer: the first Sec-WebSocket-Extensions field, its first permessage-deflate.
+bool offers_client_window_bits(const protocol::RequestHead& head) {
+  for (auto [name, value] : head.headers) {
+    if (!beast::iequals(name, "sec-websocket-extensions")) continue;
+    for (const auto& offer : beast::http::ext_list(value)) {
+      if (!beast::iequals(offer.first, "permessage-deflate")) continue;
+      for (const auto& param : offer.second)
+        if (beast::iequals(param.first, "client_max_window_bits")) return true;
+      return false;
+    }
+    return false;
+  }
+  return false;
 }
 
 // Waits on a timer used as a condition variable (woken by cancel()).
@@ -268,7 +285,10 @@ net::awaitable<bool> accept(WebSocketSession::Impl& s, const WebSocketAccept& me
   // Smaller windows than zlib's defaults keep a compressed connection near 40 KiB instead of
   // 256 KiB (the trade Uvicorn's websockets backend makes too).
   deflate.server_max_window_bits = 12;
-  deflate.client_max_window_bits = 12;
+  // A client whose offer has no client_max_window_bits (some browsers) may compress with the
+  // full 32 KiB window, and the response must not limit it (RFC 7692 §7.1.2.2): Beast accepts
+  // that offer only when our inflater takes 15 bits, so such a connection gets them.
+  deflate.client_max_window_bits = offers_client_window_bits(*s.head) ? 12 : 15;
   deflate.memLevel = 5;
   ws.set_option(deflate);
   ws.set_option(websocket::stream_base::timeout{std::chrono::seconds(30),

@@ -12,13 +12,17 @@ test_websocket_frames.py.
 
 import asyncio
 import json
+import random
 import signal
 import socket
+import string
 import struct
 import time
 import unittest
+import zlib
 
 import websockets
+from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
 
 from support import Server, ServerTestCase, request, testing_binary
 from ws_frames import (OP_BINARY, OP_PING, OP_PONG, OP_TEXT, RFC_ACCEPT, RFC_KEY, WsClient,
@@ -588,6 +592,41 @@ class DeflateTest(WsTestCase):
                                        "permessage-deflate; client_max_window_bits")])
         self.assertIn("permessage-deflate", c.response.header("sec-websocket-extensions") or "",
                       c.response.raw)
+
+    def test_bare_offer_is_accepted(self):
+        """`permessage-deflate` without client_max_window_bits (as some browsers offer it) is
+        accepted; the response must not name client_max_window_bits then (RFC 7692 §7.1.2.2)."""
+        c = self.ws("/echo", headers=[("Sec-WebSocket-Extensions", "permessage-deflate")])
+        extensions = c.response.header("sec-websocket-extensions") or ""
+        self.assertEqual(extensions.split(";")[0].strip(), "permessage-deflate", c.response.raw)
+        self.assertNotIn("client_max_window_bits", extensions)
+
+    def test_bare_offer_round_trip_with_a_32_kib_window(self):
+        """A client that offered no client_max_window_bits compresses with zlib's default 15-bit
+        (32 KiB) window. The message repeats a random 20 KB block, so its back-references reach
+        20 KB back: the server's inflater must have the full window to read it."""
+        letters = random.Random(7)
+        block = "".join(letters.choice(string.ascii_letters) for _ in range(20_000))
+        text = block * 3
+        # The point of the test: with a 12-bit window this message cannot be inflated.
+        deflater = zlib.compressobj(wbits=-15)
+        compressed = deflater.compress(text.encode()) + deflater.flush(zlib.Z_SYNC_FLUSH)
+        with self.assertRaises(zlib.error):
+            zlib.decompressobj(wbits=-12).decompress(compressed)
+        bare = ClientPerMessageDeflateFactory(client_max_window_bits=None)
+
+        async def go():
+            async with websockets.connect(ws_url(self.server, "/echo"), extensions=[bare],
+                                          max_size=None) as ws:
+                self.assertEqual(ws.response_headers.get("Sec-WebSocket-Extensions", "")
+                                 .split(";")[0], "permessage-deflate")
+                self.assertEqual([e.name for e in ws.extensions], ["permessage-deflate"])
+                await ws.send(text)
+                self.assertEqual(await ws.recv(), text)
+                await ws.send(text.encode())
+                self.assertEqual(await ws.recv(), text.encode())
+            self.assertEqual(ws.close_code, 1000)
+        run(go())
 
     def test_invalid_deflate_parameters_are_declined(self):
         """server_max_window_bits=7 is invalid (RFC 7692 §7.1.2): either a 400 or a 101
