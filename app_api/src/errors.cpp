@@ -12,4 +12,14 @@ std::string describe_exception(std::exception_ptr error) {
   }
 }
 
+bool is_client_disconnected(std::exception_ptr error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const ClientDisconnected&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
 }  // namespace asgi

@@ -6,6 +6,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "asgi/errors.hpp"
+#include "asgi/protocol/app_ending.hpp"
 #include "asgi/protocol/scope_builder.hpp"
 #include "asgi/protocol/status.hpp"
 #include "asgi/server/connection.hpp"
@@ -219,33 +220,29 @@ std::optional<bool> HttpExchange::finish_without_io() {
 
 net::awaitable<bool> HttpExchange::finish(std::exception_ptr error) {
   mark_app_finished();
-
-  if (error) {
-    try {
-      std::rethrow_exception(error);
-    } catch (const ClientDisconnected&) {
-      // ASGI: the server raised it, the app let it escape; nothing to report.
-    } catch (...) {
-      log::error().error("Exception in ASGI application while serving \"{}\": {}", request_line(),
-                         describe_exception(error));
-    }
-  } else if (!encoder_.started() && !request_error_status_ && !client_gone_) {
-    log::error().error("ASGI callable returned without starting response.");
-  } else if (encoder_.started() && !encoder_.complete() && !client_gone_) {
-    log::error().error("ASGI callable returned without completing response.");
+  // An escaped ClientDisconnected was raised by our send (ASGI: nothing to report).
+  bool raised = error && !is_client_disconnected(error);
+  protocol::AppExit exit = client_gone_ ? protocol::AppExit::client_gone
+                           : raised     ? protocol::AppExit::raised
+                                        : protocol::AppExit::returned;
+  protocol::ResponseProgress progress{.started = encoder_.started(),
+                                      .head_rendered = encoder_.head_rendered(),
+                                      .complete = encoder_.complete(),
+                                      .request_error = request_error_status_};
+  protocol::AppEnding ending = protocol::http_app_ending(exit, progress);
+  if (raised) {
+    log::error().error("Exception in ASGI application while serving \"{}\": {}", request_line(),
+                       describe_exception(error));
+  } else if (!ending.problem.empty()) {
+    log::error().error("{}", ending.problem);
   }
-
-  if (client_gone_) co_return false;
-  if (!encoder_.head_rendered()) {
-    // Nothing of a response is on the wire yet: answer for the app.
-    int status = request_error_status_ ? request_error_status_ : 500;
+  if (ending.http_status) {  // nothing of a response is on the wire yet: answer for the app
     std::string response = protocol::ResponseEncoder::error_response(
-        status, protocol::reason_phrase(status), options_);
-    log_access(status);
+        ending.http_status, protocol::reason_phrase(ending.http_status), options_);
+    log_access(ending.http_status);
     co_await connection_->output().write({response, {}, {}});
-    co_return false;
   }
-  if (!encoder_.complete() || !encoder_.keep_alive()) co_return false;
+  if (ending.close_connection || !encoder_.keep_alive()) co_return false;
   if (!body_complete_) co_return co_await drain_body();
   co_return true;
 }

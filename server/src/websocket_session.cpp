@@ -15,6 +15,7 @@
 #include <optional>
 
 #include "asgi/errors.hpp"
+#include "asgi/protocol/app_ending.hpp"
 #include "asgi/protocol/http_date.hpp"
 #include "asgi/protocol/response_encoder.hpp"
 #include "asgi/protocol/scope_builder.hpp"
@@ -550,36 +551,36 @@ net::awaitable<WebSocketSession::Outcome> WebSocketSession::run() {
     net::awaitable<void> app =
         s.connection->worker().call_app(make_scope, Receive(self), Send(self));
     co_await std::move(app);
-  } catch (const ClientDisconnected&) {
   } catch (...) {
     error = std::current_exception();
   }
   co_await net::this_coro::reset_cancellation_state();
 
+  bool raised = error && !is_client_disconnected(error);
+  if (raised && !s.touched) co_return Outcome::declined;  // an HTTP-only app: serve as HTTP
   using State = protocol::WebSocketCycle::State;
-  if (error && !s.touched) co_return Outcome::declined;  // an HTTP-only app: serve as HTTP
-  if (error) {
-    try {
-      std::rethrow_exception(error);
-    } catch (const std::exception& e) {
-      log::error().error("Exception in ASGI application while serving \"WebSocket {}\": {}",
-                         s.log_target(), e.what());
-    } catch (...) {
-      log::error().error("Exception in ASGI application while serving \"WebSocket {}\"",
-                         s.log_target());
-    }
+  protocol::AppExit exit = raised  ? protocol::AppExit::raised
+                           : error ? protocol::AppExit::client_gone
+                                   : protocol::AppExit::returned;
+  protocol::ResponseProgress progress{
+      .complete = s.closed || s.closing,
+      .accepted = s.ws.has_value(),
+      .denied = s.cycle.state() != State::handshake && !s.ws.has_value()};
+  protocol::AppEnding ending = protocol::websocket_app_ending(exit, progress);
+  if (raised) {
+    log::error().error("Exception in ASGI application while serving \"WebSocket {}\": {}",
+                       s.log_target(), describe_exception(error));
+  } else if (!ending.problem.empty()) {
+    log::error().error("{}", ending.problem);
   }
-  if (s.cycle.state() == State::handshake && !s.closed) {
-    // Neither accepted nor denied: 500 if the app failed, otherwise ASGI's 403.
-    if (!error) log::error().error("ASGI callable returned without completing handshake.");
-    int status = error ? 500 : 403;
-    s.log_access(std::to_string(status));
+  if (ending.http_status) {
+    s.log_access(std::to_string(ending.http_status));
     std::string response = protocol::ResponseEncoder::error_response(
-        status, status == 500 ? "Internal Server Error" : "",
+        ending.http_status, ending.http_status == 500 ? "Internal Server Error" : "",
         s.connection->worker().response_defaults());
     co_await s.connection->output().write({response, {}, {}});
-  } else if (s.ws && !s.closed && !s.closing) {
-    co_await close_connection(error ? 1011 : 1000, "");  // never just drop the socket
+  } else if (ending.close_code) {
+    co_await close_connection(ending.close_code, "");  // never just drop the socket
   }
   // Let the read loop see the client's close reply, but not forever.
   auto deadline = Clock::now() + close_grace;

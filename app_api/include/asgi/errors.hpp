@@ -27,5 +27,7 @@ class ClientDisconnected : public std::system_error {
 /// What an exception says, for a log line: its what(), or "unknown exception" when it is not a
 /// std::exception.
 std::string describe_exception(std::exception_ptr error);
+/// True when `error` holds a ClientDisconnected.
+bool is_client_disconnected(std::exception_ptr error);
 
 }  // namespace asgi
