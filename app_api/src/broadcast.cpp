@@ -8,7 +8,7 @@
 namespace asgi {
 
 Broadcaster::Subscription::Subscription(boost::asio::any_io_executor executor, std::size_t capacity)
-    : executor_(executor), capacity_(std::max<std::size_t>(capacity, 1)), wakeup_(executor) {}
+    : executor_(executor), capacity_(std::max<std::size_t>(capacity, 1)) {}
 
 boost::asio::awaitable<std::optional<std::string>> Broadcaster::Subscription::next() {
   while (inbox_.empty() && !closed_) co_await wakeup_.wait();

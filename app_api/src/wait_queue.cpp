@@ -1,12 +1,14 @@
 #include "asgi/wait_queue.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 namespace asgi {
 
 boost::asio::awaitable<void> WaitQueue::wait_once(Clock::time_point deadline) {
-  Waiter self{boost::asio::steady_timer(executor_, deadline), waiters_};
+  Waiter self{boost::asio::steady_timer(co_await boost::asio::this_coro::executor, deadline),
+              waiters_};
   waiters_ = &self;
   // Unlinked on every way out, a cancelled or destroyed coroutine included.
   struct Unlink {

@@ -171,7 +171,6 @@ void LiveTank::ensure_driver(net::any_io_executor executor) {
 
 // Tells the connection's main coroutine that its forwarder has finished.
 struct ForwarderDone {
-  explicit ForwarderDone(net::any_io_executor executor) : changed(std::move(executor)) {}
   bool done = false;
   asgi::WaitQueue changed;
 };
@@ -218,7 +217,7 @@ boost::asio::awaitable<void> tank_websocket(asgi::Receive receive, asgi::Send se
 
   // Two activities at once: the forwarder pushes tank states, this coroutine reads the client's
   // drops. Only this coroutine calls receive(); the server orders the two coroutines' sends.
-  auto forwarder = std::make_shared<ForwarderDone>(executor);
+  auto forwarder = std::make_shared<ForwarderDone>();
   auto on_forwarder_exit = [forwarder](std::exception_ptr error) {
     forwarder->done = true;
     forwarder->changed.notify_all();

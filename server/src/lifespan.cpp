@@ -18,8 +18,6 @@ using Phase = protocol::LifespanCycle::Phase;
 // The app's receive/send for the lifespan scope, plus what the server waits on.
 class Lifespan::Channel final : public detail::Channel {
  public:
-  explicit Channel(net::any_io_executor executor)
-      : app_wakeup_(executor), server_wakeup_(executor) {}
 
   net::awaitable<Event> receive() override {
     for (;;) {
@@ -75,7 +73,7 @@ net::awaitable<bool> Lifespan::startup() {
   if (config_.lifespan == LifespanMode::off) co_return true;
   auto& log = log::error();
   log.info("Waiting for application startup.");
-  channel_ = std::make_shared<Channel>(executor_);
+  channel_ = std::make_shared<Channel>();
   Scope scope;
   scope.type = "lifespan";
   scope.asgi.spec_version = "2.0";

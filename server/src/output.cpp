@@ -83,20 +83,19 @@ void Output::release(bool ok) {
   in_flight_.clear();
   writing_ = false;
   if (!ok) failed_ = true;
-  if (writers_) writers_->notify_all();
+  writers_.notify_all();
 }
 
 net::awaitable<bool> Output::acquire() {
   while (writing_) {  // later writers queue in order
-    if (!writers_) writers_.emplace(transport_.get_executor());
-    co_await writers_->wait();
+    co_await writers_.wait();
     if (!transport_.is_open()) co_return false;
   }
   co_return take();
 }
 
 void Output::abandon() {
-  if (writers_) writers_->notify_all();  // they see the closed transport and give up
+  writers_.notify_all();  // they see the closed transport and give up
 }
 
 void Output::release_memory() {

@@ -101,7 +101,7 @@ boost::asio::awaitable<void> wait_and_count(asgi::WaitQueue& queue, int& woken) 
 
 TEST(WaitQueue, NotifyAllWakesEveryWaiterAndIsNotSticky) {
   boost::asio::io_context context;
-  asgi::WaitQueue queue(context.get_executor());
+  asgi::WaitQueue queue;
   int woken = 0;
   queue.notify_all();  // nobody waits yet: nothing is stored
   for (int i = 0; i < 3; ++i)
@@ -118,7 +118,7 @@ TEST(WaitQueue, NotifyAllWakesEveryWaiterAndIsNotSticky) {
 
 TEST(WaitQueue, WaitUntilReturnsAtTheDeadlineOrWhenTheConditionHolds) {
   boost::asio::io_context context;
-  asgi::WaitQueue queue(context.get_executor());
+  asgi::WaitQueue queue;
   bool ready = false;
   int results = 0;
   bool timed_out_result = true, ready_result = false;

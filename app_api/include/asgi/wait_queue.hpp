@@ -2,7 +2,7 @@
 // A place for coroutines of one event loop to wait until something they watch changes: the
 // condition variable of a single-threaded executor.
 //
-//   asgi::WaitQueue changed(co_await boost::asio::this_coro::executor);
+//   asgi::WaitQueue changed;
 //   while (!ready) co_await changed.wait();                 // one coroutine
 //   ready = true; changed.notify_all();                     // another, on the same executor
 //
@@ -11,9 +11,9 @@
 // A notification is not stored: a coroutine that starts waiting after notify_all() waits for the
 // next one, so always wait in a loop on the condition (wait_until does). Use it from the
 // executor's own thread only (a connection, a WebSocket, a subscriber all live on one); to wake a
-// waiter from another thread, post the notify_all() to its executor.
+// waiter from another thread, post the notify_all() to its executor. A queue is one pointer: a
+// waiter's timer lives in the waiting coroutine's frame, on that coroutine's executor.
 
-#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
@@ -24,7 +24,7 @@ class WaitQueue {
  public:
   using Clock = boost::asio::steady_timer::clock_type;
 
-  explicit WaitQueue(boost::asio::any_io_executor executor) : executor_(std::move(executor)) {}
+  WaitQueue() = default;
   WaitQueue(const WaitQueue&) = delete;
   WaitQueue& operator=(const WaitQueue&) = delete;
   /// Destroy it only when no coroutine waits on it (its owner outlives its waiters).
@@ -50,12 +50,11 @@ class WaitQueue {
 
  private:
   // Each waiter's timer lives in its own coroutine frame, linked here while it waits: no heap
-  // memory while nobody waits (an idle connection has several of these queues).
+  // memory while nobody waits (an idle connection or WebSocket has several of these queues).
   struct Waiter {
     boost::asio::steady_timer timer;
     Waiter* next;
   };
-  boost::asio::any_io_executor executor_;
   Waiter* waiters_ = nullptr;
 };
 

@@ -86,7 +86,7 @@ class Output {
   bool writing_queued_ = false;  ///< try_write found a write under way: write_rest waits for it
   bool failed_ = false;
   bool flush_scheduled_ = false;
-  std::optional<WaitQueue> writers_;  ///< made on first need: few connections queue writers
+  WaitQueue writers_;  ///< writers queued behind the current write
 };
 
 }  // namespace asgi::server
