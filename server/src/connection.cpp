@@ -32,7 +32,7 @@ Connection::Connection(Transport::Socket socket, Worker& worker)
       worker_(worker),
       deadlines_(transport_.get_executor(), transport_),
       output_(transport_, deadlines_, to_clock(worker.config().timeout_send)),
-      parser_(std::make_unique<protocol::RequestParser>(worker.config().limits)) {
+      request_(transport_, deadlines_, worker.config().limits) {
   info_.root_path = worker.config().root_path;
   worker_.add(this);
 }
@@ -86,7 +86,7 @@ net::awaitable<Connection::ServeEnd> Connection::serve() {
   bool keep_alive = true;
   if (std::exchange(serve_declined_upgrade_, false)) {
     // The app declined the websocket scope of the request still in the parser: serve it as HTTP.
-    keep_alive = co_await serve_http(parser_->head());
+    keep_alive = co_await serve_http(request_.parser().head());
     linger = !keep_alive;
   }
   while (keep_alive) {
@@ -97,7 +97,7 @@ net::awaitable<Connection::ServeEnd> Connection::serve() {
       linger = true;
       break;
     }
-    protocol::RequestHead& request = parser_->head();
+    protocol::RequestHead& request = request_.parser().head();
     park_policy_.on_request();
     if (protocol::is_websocket_upgrade(request) && config().ws != WebSocketMode::none) {
       bool handshake_ok = co_await check_upgrade(request);
@@ -117,14 +117,14 @@ net::awaitable<Connection::ServeEnd> Connection::serve() {
 net::awaitable<Connection::HeadResult> Connection::read_head() {
   Clock::time_point header_deadline = Clock::time_point::max();
   for (;;) {
-    if (!input_.empty()) {
-      auto result = parser_->feed(input_.data());
-      input_.consume(result.consumed);
+    if (!request_.buffer().empty()) {
+      auto result = request_.parser().feed(request_.buffer().data());
+      request_.buffer().consume(result.consumed);
       using Status = protocol::RequestParser::Status;
       if (result.status == Status::head || result.status == Status::complete)
         co_return HeadResult::ready;
       if (result.status == Status::error) {
-        co_await reject(parser_->error_status(), parser_->error_reason());
+        co_await reject(request_.parser().error_status(), request_.parser().error_reason());
         co_return HeadResult::rejected;
       }
     }
@@ -134,8 +134,8 @@ net::awaitable<Connection::HeadResult> Connection::read_head() {
       bool written = co_await output_.flush();
       if (!written) co_return HeadResult::closed;
     }
-    bool started = parser_->message_started();
-    if (!started && input_.empty() && park_policy_.requests() > 0 && read_ahead_.due()) {
+    bool started = request_.parser().message_started();
+    if (!started && request_.buffer().empty() && park_policy_.requests() > 0 && read_ahead_.due()) {
       co_await net::post(net::use_awaitable);  // the others go first
       ReadAhead read_ahead = read_ahead_now();
       if (read_ahead == ReadAhead::data) continue;
@@ -151,10 +151,12 @@ net::awaitable<Connection::HeadResult> Connection::read_head() {
     deadlines_.set(Deadlines::read, started ? header_deadline : keep_alive_deadline);
     if (!started) deadlines_.set(Deadlines::park, now + park_policy_.delay(now));
     // An idle connection keeps only a small buffer: a request head rarely needs more.
-    if (!started && input_.capacity() > idle_read_chunk) input_.release_if_empty();
+    if (!started && request_.buffer().capacity() > idle_read_chunk)
+      request_.buffer().release_if_empty();
     idle_ = !started;
     auto [ec, n] = co_await transport_.async_read_some(
-        input_.prepare(started ? read_chunk : idle_read_chunk), net::as_tuple(net::use_awaitable));
+        request_.buffer().prepare(started ? read_chunk : idle_read_chunk),
+        net::as_tuple(net::use_awaitable));
     idle_ = false;
     deadlines_.clear(Deadlines::read);
     deadlines_.clear(Deadlines::park);
@@ -165,26 +167,26 @@ net::awaitable<Connection::HeadResult> Connection::read_head() {
       co_return HeadResult::parked;
     }
     if (ec || n == 0) {
-      if (deadlines_.expired(Deadlines::read) && parser_->message_started()) {
+      if (deadlines_.expired(Deadlines::read) && request_.parser().message_started()) {
         co_await reject(408, "Request header timeout");
         co_return HeadResult::rejected;
       }
       co_return HeadResult::closed;
     }
-    input_.commit(n);
+    request_.buffer().commit(n);
   }
 }
 
 Connection::ReadAhead Connection::read_ahead_now() {
   boost::system::error_code ec;
-  std::size_t n = transport_.read_now(input_.prepare(idle_read_chunk), ec);
+  std::size_t n = transport_.read_now(request_.buffer().prepare(idle_read_chunk), ec);
   if (ec) return ReadAhead::closed;
   if (n == 0) {
     read_ahead_.on_miss();
     return ReadAhead::not_yet;
   }
   read_ahead_.on_hit();
-  input_.commit(n);
+  request_.buffer().commit(n);
   return ReadAhead::data;
 }
 
@@ -206,8 +208,7 @@ void Connection::park() {
 }
 
 void Connection::release_http_state() {
-  input_.release_if_empty();
-  parser_.reset();
+  request_.release();
 }
 
 void Connection::unpark(const boost::system::error_code& ec) {
@@ -217,7 +218,7 @@ void Connection::unpark(const boost::system::error_code& ec) {
     close_now();
     return;
   }
-  parser_ = std::make_unique<protocol::RequestParser>(config().limits);
+  request_.renew();
   serve_in_coroutine();
 }
 
@@ -310,7 +311,7 @@ net::awaitable<void> Connection::close_gracefully(bool linger) {
     deadlines_.set(Deadlines::read, Clock::now() + linger_time);
     std::size_t drained = 0;
     while (drained < (1u << 20)) {
-      auto [ec, n] = co_await transport_.async_read_some(input_.prepare(read_chunk),
+      auto [ec, n] = co_await transport_.async_read_some(request_.buffer().prepare(read_chunk),
                                                          net::as_tuple(net::use_awaitable));
       if (ec || n == 0) break;
       drained += n;
@@ -323,19 +324,6 @@ void Connection::close_now() {
   transport_.close();
   deadlines_.stop();
   output_.abandon();  // a queued writer sees the closed transport and gives up
-}
-
-// ---- reading ------------------------------------------------------------------------------------
-
-net::awaitable<Connection::ReadResult> Connection::read_more(Clock::duration timeout) {
-  deadlines_.set(Deadlines::read, Clock::now() + timeout);
-  auto [ec, n] = co_await transport_.async_read_some(input_.prepare(read_chunk),
-                                                     net::as_tuple(net::use_awaitable));
-  deadlines_.clear(Deadlines::read);
-  if (ec || n == 0)
-    co_return deadlines_.expired(Deadlines::read) ? ReadResult::timed_out : ReadResult::closed;
-  input_.commit(n);
-  co_return ReadResult::data;
 }
 
 }  // namespace asgi::server

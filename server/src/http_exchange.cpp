@@ -77,36 +77,25 @@ net::awaitable<Event> HttpExchange::read_body() {
     }
   }
   std::string body;
-  protocol::RequestParser& parser = connection_->parser();
-  ReadBuffer& input = connection_->input();
-  for (;;) {
-    if (!input.empty()) {
-      auto result = parser.feed(input.data(), &body, body_high_water);
-      input.consume(result.consumed);
-      using Status = protocol::RequestParser::Status;
-      if (result.status == Status::complete) {
-        body_complete_ = true;
-        break;
-      }
-      if (result.status == Status::error) {
-        request_error_status_ = parser.error_status();
-        log::error().warn("Invalid HTTP request body from {}: {} ({})", connection_->client_label(),
-                          parser.error_reason(), request_error_status_);
-        co_return HttpDisconnect{};
-      }
-      if (result.status == Status::body_full) break;
-    }
-    if (!body.empty()) break;  // deliver what arrived before waiting for more
-    auto timeout = to_clock(connection_->config().timeout_body_read);
-    auto read = co_await connection_->read_more(timeout);
-    if (read == Connection::ReadResult::timed_out) {
+  RequestReader& request = connection_->request();
+  auto timeout = to_clock(connection_->config().timeout_body_read);
+  switch (co_await request.read_body(body, body_high_water, timeout)) {
+    case RequestReader::Body::more:
+      break;
+    case RequestReader::Body::complete:
+      body_complete_ = true;
+      break;
+    case RequestReader::Body::error:
+      request_error_status_ = request.parser().error_status();
+      log::error().warn("Invalid HTTP request body from {}: {} ({})", connection_->client_label(),
+                        request.parser().error_reason(), request_error_status_);
+      co_return HttpDisconnect{};
+    case RequestReader::Body::timed_out:
       request_error_status_ = 408;
       co_return HttpDisconnect{};
-    }
-    if (read == Connection::ReadResult::closed) {
+    case RequestReader::Body::closed:
       client_gone_ = true;  // a truncated body: RFC 9112 §6.3, the message is incomplete
       co_return HttpDisconnect{};
-    }
   }
   body_delivered_ = body_complete_;
   co_return HttpRequest{std::move(body), !body_complete_};
@@ -115,28 +104,14 @@ net::awaitable<Event> HttpExchange::read_body() {
 // With the body consumed, ASGI's http.disconnect means "the response is done or the client left".
 // Watch the socket for EOF meanwhile; bytes that arrive (a pipelined request) are kept.
 net::awaitable<void> HttpExchange::wait_until_done() {
-  Transport& socket = connection_->transport();
-  ReadBuffer& input = connection_->input();
   waiting_ = true;
   struct Reset {
     bool& flag;
     ~Reset() { flag = false; }
   } reset{waiting_};
   while (!client_gone_ && !encoder_.complete() && !app_finished_) {
-    auto wake = net::bind_cancellation_slot(wake_waiter_.slot(), net::as_tuple(net::use_awaitable));
-    if (input.size() >= body_high_water) {
-      // Enough is buffered: stop reading (backpressure) and just wait to be woken.
-      net::steady_timer idle(socket.get_executor(), net::steady_timer::time_point::max());
-      co_await idle.async_wait(wake);
-      continue;
-    }
-    auto [ec, n] = co_await socket.async_read_some(input.prepare(16 * 1024), wake);
-    if (ec == net::error::operation_aborted) continue;  // woken: the loop condition decides
-    if (ec || n == 0) {
-      client_gone_ = true;
-      break;
-    }
-    input.commit(n);
+    auto watched = co_await connection_->request().watch(wake_waiter_.slot(), body_high_water);
+    if (watched == RequestReader::Watch::closed) client_gone_ = true;
   }
 }
 
@@ -250,22 +225,7 @@ net::awaitable<bool> HttpExchange::finish(std::exception_ptr error) {
 // The app answered without reading the whole body. Read and drop a little of it to keep the
 // connection; past the budget, closing is cheaper.
 net::awaitable<bool> HttpExchange::drain_body() {
-  protocol::RequestParser& parser = connection_->parser();
-  ReadBuffer& input = connection_->input();
-  std::size_t budget = drain_budget;
-  for (;;) {
-    if (!input.empty()) {
-      std::size_t before = input.size();
-      auto result = parser.feed(input.data(), nullptr);
-      input.consume(result.consumed);
-      if (result.status == protocol::RequestParser::Status::complete) co_return true;
-      if (result.status == protocol::RequestParser::Status::error) co_return false;
-      budget -= std::min(budget, before - input.size());
-    }
-    if (budget == 0) co_return false;
-    auto read = co_await connection_->read_more(std::chrono::seconds(1));
-    if (read != Connection::ReadResult::data) co_return false;
-  }
+  return connection_->request().drain_body(drain_budget);
 }
 
 // ---- logging -----------------------------------------------------------------------------------

@@ -18,7 +18,6 @@ using Phase = protocol::LifespanCycle::Phase;
 // The app's receive/send for the lifespan scope, plus what the server waits on.
 class Lifespan::Channel final : public detail::Channel {
  public:
-
   net::awaitable<Event> receive() override {
     for (;;) {
       if (auto event = cycle_.next_event()) co_return std::move(*event);

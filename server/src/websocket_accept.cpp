@@ -34,7 +34,7 @@ bool offers_client_window_bits(const protocol::RequestHead& head) {
 net::awaitable<bool> accept_websocket(WebSocketSession::Impl& s, const WebSocketAccept& message) {
   const Config& config = s.config();
   s.ws.emplace(s.connection->transport());
-  ReadBuffer& input = s.connection->input();
+  ReadBuffer& input = s.connection->request().buffer();
   if (!input.empty()) {
     auto space = s.ws->next_layer().buffer().prepare(input.size());
     std::memcpy(space.data(), input.data().data(), input.size());

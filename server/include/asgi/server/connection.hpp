@@ -2,7 +2,7 @@
 // One client connection on its worker's single thread: reads requests and runs one HTTP exchange
 // (the app) per request, strictly in order; hands the connection to a WebSocket session on an
 // upgrade; parks while idle. The byte stream is a Transport, the writes go through its Output, the
-// timeouts through its Deadlines.
+// timeouts through its Deadlines, the reading and parsing of requests through its RequestReader.
 //
 // A connection's life:
 //
@@ -32,7 +32,7 @@
 #include "asgi/server/output.hpp"
 #include "asgi/server/park_policy.hpp"
 #include "asgi/server/read_ahead_policy.hpp"
-#include "asgi/server/read_buffer.hpp"
+#include "asgi/server/request_reader.hpp"
 #include "asgi/server/transport.hpp"
 #include "asgi/server/worker.hpp"
 
@@ -43,7 +43,6 @@ class WebSocketSession;
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   using Clock = std::chrono::steady_clock;
-  enum class ReadResult { data, closed, timed_out };
 
   Connection(Transport::Socket socket, Worker& worker);
   ~Connection();
@@ -62,16 +61,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   const Config& config() const { return worker_.config(); }
   Transport& transport() { return transport_; }
   Output& output() { return output_; }
-  protocol::RequestParser& parser() { return *parser_; }
-  ReadBuffer& input() { return input_; }
+  RequestReader& request() { return request_; }
   const std::string& client_label() const { return client_label_; }
   const protocol::ConnectionInfo& info() const { return info_; }
   /// Where the current response's head is rendered (one string per connection, reused).
   std::string& response_scratch() { return response_scratch_; }
-  /// Reads more bytes into input(), waiting at most `timeout`.
-  boost::asio::awaitable<ReadResult> read_more(Clock::duration timeout);
   /// True when unparsed bytes (a pipelined request) are already buffered.
-  bool has_buffered_input() const { return !input_.empty(); }
+  bool has_buffered_input() const { return request_.has_buffered_input(); }
   /// After a WebSocket upgrade (and when parking): frees the request parser and the (emptied)
   /// input buffer.
   void release_http_state();
@@ -99,8 +95,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Worker& worker_;
   Deadlines deadlines_;
   Output output_;
-  std::unique_ptr<protocol::RequestParser> parser_;  ///< none while parked
-  ReadBuffer input_;
+  RequestReader request_;
   protocol::ConnectionInfo info_;
   std::string client_label_;  ///< "host:port" for logs
   std::string response_scratch_;
