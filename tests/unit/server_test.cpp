@@ -30,6 +30,7 @@ struct AppLog {
   int calls = 0;
   bool big_send_returned = false;
   bool client_disconnected = false;
+  bool finished = false;
 };
 
 // The other end of the connection: plain non-blocking socket calls, with the worker's event loop
@@ -114,7 +115,9 @@ std::string get(std::string_view path, std::string_view extra = "") {
 
 class ServerLayer : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { asgi::server::log::setup(asgi::server::LogLevel::critical, false); }
+  static void SetUpTestSuite() {
+    asgi::server::log::setup(asgi::server::LogLevel::critical, false);
+  }
 
   // Serves one end of a fresh socket pair; the returned Peer holds the other.
   std::unique_ptr<Peer> connect(const asgi::App& app) {
@@ -278,7 +281,9 @@ TEST_F(ServerLayer, UpgradeHandsTheConnectionToTheWebSocket) {
     asgi::Event event = co_await receive();
     auto* message = std::get_if<asgi::WebSocketReceive>(&event);
     if (message && message->text) co_await send(asgi::WebSocketSend(std::nullopt, *message->text));
-    co_await receive();  // the disconnect
+    asgi::Event last = co_await receive();
+    EXPECT_TRUE(std::holds_alternative<asgi::WebSocketDisconnect>(last));
+    log_.finished = true;
   };
   auto peer = connect(app);
   peer->send(websocket_handshake);
@@ -293,6 +298,9 @@ TEST_F(ServerLayer, UpgradeHandsTheConnectionToTheWebSocket) {
   ASSERT_TRUE(peer->run_until([&] { return peer->received().size() >= 4; }));
   EXPECT_EQ(peer->received().substr(0, 4), std::string("\x81\x02hi", 4));
   EXPECT_EQ(log_.calls, 1);
+  // The client leaves: the app gets its disconnect and the connection ends with it.
+  ::shutdown(peer->fd(), SHUT_RDWR);
+  EXPECT_TRUE(peer->run_until([&] { return log_.finished && worker_->connection_count() == 0; }));
 }
 
 TEST_F(ServerLayer, DeclinedUpgradeIsServedAsHttpAndKeepsTheConnection) {
