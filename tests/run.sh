@@ -8,7 +8,12 @@ if [ "${1:-}" = "--sanitize" ]; then
   export ASGI_BUILD_DIR=build-asan
   export ASGI_CMAKE_ARGS="-DASGI_SANITIZE=address;undefined -DCMAKE_BUILD_TYPE=Debug"
 fi
-export ASGI_EXTRA_PACKAGES="python3-websockets"
+extra="python3-websockets"
+# The browser test's packages too, when missing: their install takes minutes on a fresh machine,
+# which belongs here and not inside that test's timeout (tests/browser/run.sh alone still installs them).
+[ -x "${CHROMIUM:-/usr/bin/chromium}" ] || extra+=" chromium"
+command -v node >/dev/null && command -v npm >/dev/null || extra+=" nodejs npm"
+export ASGI_EXTRA_PACKAGES="$extra"
 conf/setup.sh
 build_dir=${ASGI_BUILD_DIR:-build}
 echo "==> Running tests in $build_dir"
