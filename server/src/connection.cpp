@@ -27,8 +27,8 @@ constexpr auto linger_time = std::chrono::seconds(2);  // let the client read ou
 
 }  // namespace
 
-Connection::Connection(Transport::Socket socket, Worker& worker)
-    : transport_(std::move(socket)),
+Connection::Connection(Transport transport, Worker& worker)
+    : transport_(std::move(transport)),
       worker_(worker),
       deadlines_(transport_.get_executor(), transport_),
       output_(transport_, deadlines_, to_clock(worker.config().timeout_send)),

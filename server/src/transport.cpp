@@ -66,6 +66,11 @@ Transport::Transport(Socket socket) : socket_(std::move(socket)) {
   if (tcp_) socket_.set_option(net::ip::tcp::no_delay(true), ec);  // we coalesce writes ourselves
 }
 
+Transport::Transport(MemoryStream stream, Peers peers)
+    : socket_(stream.get_executor()),
+      memory_(std::make_unique<MemoryStream>(std::move(stream))),
+      memory_peers_(std::move(peers)) {}
+
 bool Transport::would_block(boost::system::error_code& ec) {
   if (ec != net::error::would_block && ec != net::error::try_again) return false;
   ec = {};
@@ -73,12 +78,14 @@ bool Transport::would_block(boost::system::error_code& ec) {
 }
 
 std::size_t Transport::read_now(net::mutable_buffer buffer, boost::system::error_code& ec) {
+  if (memory_) return memory_->read_now(buffer, ec);
   std::size_t n = socket_.read_some(buffer, ec);
   return would_block(ec) ? 0 : n;
 }
 
 std::uint64_t Transport::send_file_now(int fd, std::uint64_t& offset, std::uint64_t count,
                                        boost::system::error_code& ec) {
+  if (memory_) return copy_file_now(*this, fd, offset, count, ec);
   constexpr std::uint64_t max_step = 1u << 30;  // sendfile moves at most ~2 GiB per call
   auto file_offset = static_cast<off_t>(offset);
   for (;;) {
@@ -102,26 +109,31 @@ std::uint64_t Transport::send_file_now(int fd, std::uint64_t& offset, std::uint6
 }
 
 std::size_t Transport::available() {
+  if (memory_) return memory_->available();
   boost::system::error_code ec;
   return socket_.available(ec);
 }
 
 void Transport::cancel() {
+  if (memory_) return memory_->cancel();
   boost::system::error_code ignored;
   socket_.cancel(ignored);
 }
 
 void Transport::shutdown_send() {
+  if (memory_) return memory_->shutdown_send();
   boost::system::error_code ignored;
   socket_.shutdown(Socket::shutdown_send, ignored);
 }
 
 void Transport::close() {
+  if (memory_) return memory_->close();
   boost::system::error_code ignored;
   socket_.close(ignored);
 }
 
 std::optional<Transport::Peers> Transport::peers() {
+  if (memory_) return memory_->is_open() ? memory_peers_ : std::nullopt;
   boost::system::error_code ec;
   generic_endpoint remote = socket_.remote_endpoint(ec);
   if (ec) return std::nullopt;

@@ -3,7 +3,9 @@
 // send and run; websocket_accept.cpp: the handshake; websocket_reader.cpp: the frame reader and
 // keepalive pings). Private to the server: Beast appears only here and in those files.
 
+#include <boost/asio/append.hpp>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/buffered_read_stream.hpp>
@@ -35,14 +37,29 @@ using PreloadedSocket =
     beast::buffered_read_stream<asgi::server::ScannedSocket, beast::flat_buffer>;
 
 namespace boost::beast {
-// Beast finds a next layer's teardown by argument-dependent lookup; delegate to the socket's.
+// Beast finds a next layer's teardown by argument-dependent lookup; delegate to the socket's. An
+// in-memory stream has no socket: its teardown is the half-close and close Beast's would do.
 template <class TeardownHandler>
 void async_teardown(role_type role, PreloadedSocket& stream, TeardownHandler&& handler) {
-  websocket::async_teardown(role, stream.next_layer().next_layer().socket(),
-                            std::forward<TeardownHandler>(handler));
+  asgi::server::Transport& transport = stream.next_layer().next_layer();
+  if (transport.in_memory()) {
+    transport.shutdown_send();
+    transport.close();
+    net::post(transport.get_executor(),
+              net::append(std::forward<TeardownHandler>(handler), error_code()));
+    return;
+  }
+  websocket::async_teardown(role, transport.socket(), std::forward<TeardownHandler>(handler));
 }
 inline void teardown(role_type role, PreloadedSocket& stream, error_code& ec) {
-  websocket::teardown(role, stream.next_layer().next_layer().socket(), ec);
+  asgi::server::Transport& transport = stream.next_layer().next_layer();
+  if (transport.in_memory()) {
+    transport.shutdown_send();
+    transport.close();
+    ec = {};
+    return;
+  }
+  websocket::teardown(role, transport.socket(), ec);
 }
 }  // namespace boost::beast
 

@@ -17,7 +17,11 @@ Worker::Worker(const Config& config, const App& app) : config_(config), app_(app
 }
 
 void Worker::serve(boost::asio::generic::stream_protocol::socket socket) {
-  std::make_shared<Connection>(std::move(socket), *this)->start();
+  serve(Transport(std::move(socket)));
+}
+
+void Worker::serve(Transport transport) {
+  std::make_shared<Connection>(std::move(transport), *this)->start();
 }
 
 void Worker::start() {

@@ -1,20 +1,26 @@
-// The server layer in process: a Worker serves one end of a socket pair and the test talks HTTP
-// and WebSocket on the other end, driving the worker's event loop itself, so every case is
-// deterministic and needs no port. Covers what only the connection's own code decides: order of
-// pipelined responses, writes that do not fit the socket buffer (backpressure on the app), each
-// deadline, parking and unparking, and the WebSocket handoff (accepted and declined).
+// The server layer in process: a Worker serves one end of an in-memory stream (MemoryStream, no
+// kernel and no port) and the test talks HTTP and WebSocket on the other end, driving the worker's
+// event loop itself, so every case is deterministic. Covers what only the connection's own code
+// decides: order of pipelined responses, writes that do not fit the stream's buffer (backpressure
+// on the app), each deadline, parking and unparking, the WebSocket handoff (accepted and
+// declined), and file responses through the read-and-write path a transport without sendfile uses.
 
 #include <gtest/gtest.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <boost/asio/generic/stream_protocol.hpp>
+#include <unistd.h>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 
 #include "asgi/asgi.hpp"
 #include "asgi/server/logging.hpp"
+#include "asgi/server/memory_stream.hpp"
+#include "asgi/server/transport.hpp"
 #include "asgi/server/worker.hpp"
 
 namespace {
@@ -22,6 +28,7 @@ namespace {
 namespace net = boost::asio;
 using namespace std::chrono_literals;
 using asgi::server::Config;
+using asgi::server::MemoryStream;
 using asgi::server::Seconds;
 using asgi::server::Worker;
 
@@ -33,12 +40,12 @@ struct AppLog {
   bool finished = false;
 };
 
-// The other end of the connection: plain non-blocking socket calls, with the worker's event loop
-// run between them.
+// The client's end of the connection: non-blocking reads and writes on the memory stream, with
+// the worker's event loop run between them.
 class Peer {
  public:
-  Peer(int fd, net::io_context& context) : fd_(fd), context_(context) {}
-  ~Peer() { ::close(fd_); }
+  Peer(MemoryStream stream, net::io_context& context)
+      : stream_(std::move(stream)), context_(context) {}
 
   /// Runs the server's loop until `done()` (true) or `limit` passes (false).
   template <class Done>
@@ -57,8 +64,9 @@ class Peer {
   }
   void send(std::string_view data) {
     while (!data.empty()) {
-      ssize_t n = ::send(fd_, data.data(), data.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-      if (n > 0) data.remove_prefix(static_cast<std::size_t>(n));
+      boost::system::error_code ec;
+      data.remove_prefix(stream_.write_now(net::buffer(data), ec));
+      ASSERT_FALSE(ec) << ec.message();
       context_.restart();
       context_.poll();
     }
@@ -67,13 +75,11 @@ class Peer {
   void pump() {
     char chunk[64 * 1024];
     for (;;) {
-      ssize_t n = ::recv(fd_, chunk, sizeof chunk, MSG_DONTWAIT);
-      if (n > 0) {
-        received_.append(chunk, static_cast<std::size_t>(n));
-        continue;
-      }
-      if (n == 0) eof_ = true;
-      return;
+      boost::system::error_code ec;
+      std::size_t n = stream_.read_now(net::buffer(chunk), ec);
+      received_.append(chunk, n);
+      if (ec == net::error::eof) eof_ = true;
+      if (n == 0) return;
     }
   }
   /// The next complete response (its head and content-length body), or "" after 3 s.
@@ -84,7 +90,8 @@ class Peer {
   }
   std::string& received() { return received_; }
   bool eof() const { return eof_; }
-  int fd() const { return fd_; }
+  /// The client goes away: the server reads end of stream and its writes fail.
+  void close() { stream_.close(); }
 
  private:
   bool take_response(std::string& out) {
@@ -99,7 +106,7 @@ class Peer {
     return true;
   }
 
-  int fd_;
+  MemoryStream stream_;
   net::io_context& context_;
   std::string received_;
   bool eof_ = false;
@@ -119,21 +126,16 @@ class ServerLayer : public ::testing::Test {
     asgi::server::log::setup(asgi::server::LogLevel::critical, false);
   }
 
-  // Serves one end of a fresh socket pair; the returned Peer holds the other.
+  // Serves one end of a fresh memory stream; the returned Peer holds the other.
   std::unique_ptr<Peer> connect(const asgi::App& app) {
     app_ = app;
     worker_ = std::make_unique<Worker>(config_, app_);
-    int fds[2];
-    EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
-    for (int fd : fds) {  // small buffers: a few KiB make a write not fit
-      int size = buffer_size_;
-      ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
-      ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
-    }
-    net::generic::stream_protocol::socket socket(worker_->context(),
-                                                 net::generic::stream_protocol(AF_UNIX, 0), fds[0]);
-    worker_->serve(std::move(socket));
-    return std::make_unique<Peer>(fds[1], worker_->context());
+    auto [server_end, client_end] =
+        MemoryStream::make_pair(worker_->context().get_executor(), buffer_size_);
+    asgi::server::Transport::Peers peers{asgi::Address{"10.0.0.7", 50000},
+                                         asgi::Address{"10.0.0.1", 8000}, "10.0.0.7:50000"};
+    worker_->serve(asgi::server::Transport(std::move(server_end), std::move(peers)));
+    return std::make_unique<Peer>(std::move(client_end), worker_->context());
   }
 
   Config config_;
@@ -299,7 +301,7 @@ TEST_F(ServerLayer, UpgradeHandsTheConnectionToTheWebSocket) {
   EXPECT_EQ(peer->received().substr(0, 4), std::string("\x81\x02hi", 4));
   EXPECT_EQ(log_.calls, 1);
   // The client leaves: the app gets its disconnect and the connection ends with it.
-  ::shutdown(peer->fd(), SHUT_RDWR);
+  peer->close();
   EXPECT_TRUE(peer->run_until([&] { return log_.finished && worker_->connection_count() == 0; }));
 }
 
@@ -320,6 +322,142 @@ TEST_F(ServerLayer, DeclinedUpgradeIsServedAsHttpAndKeepsTheConnection) {
   peer->send(get("/after"));
   EXPECT_EQ(body_of(peer->response()), "plain /after");
   EXPECT_EQ(log_.calls, 3);  // websocket (declined), the same request as http, the next one
+}
+
+TEST_F(ServerLayer, ScopeNamesThePeersTheTransportReports) {
+  auto app = [this](asgi::Scope scope, asgi::Receive receive,
+                    asgi::Send send) -> net::awaitable<void> {
+    ++log_.calls;
+    co_await receive();
+    co_await send(asgi::HttpResponseStart(200, {}));
+    co_await send(asgi::HttpResponseBody(
+        scope.client->host + ":" + std::to_string(*scope.client->port) + " " + scope.server->host +
+        ":" + std::to_string(*scope.server->port)));
+  };
+  auto peer = connect(app);
+  peer->send(get("/"));
+  EXPECT_EQ(body_of(peer->response()), "10.0.0.7:50000 10.0.0.1:8000");
+}
+
+// A file response over a transport without sendfile (the memory stream) goes through the
+// read-and-write path, a piece at a time as the 4 KiB buffer drains: every byte arrives in order.
+TEST_F(ServerLayer, FileResponseWithoutSendfileArrivesWhole) {
+  buffer_size_ = 4096;
+  auto path =
+      std::filesystem::temp_directory_path() / ("server_test_file_" + std::to_string(::getpid()));
+  std::string content;
+  for (int i = 0; content.size() < 300'000; ++i) content += std::to_string(i) + ",";
+  std::ofstream(path, std::ios::binary) << content;
+  auto app = [&path](asgi::Scope, asgi::Receive receive, asgi::Send send) -> net::awaitable<void> {
+    co_await receive();
+    co_await send(asgi::HttpResponseStart(200, {{"content-type", "text/plain"}}));
+    co_await send(asgi::HttpResponsePathsend(path.string()));
+  };
+  auto peer = connect(app);
+  peer->send(get("/file"));
+  std::string response = peer->response();
+  std::filesystem::remove(path);
+  EXPECT_NE(response.find("content-length: " + std::to_string(content.size())), std::string::npos)
+      << response.substr(0, 200);
+  EXPECT_EQ(body_of(response), content);
+}
+
+// ---- the memory stream itself: a socket's behaviour, which the tests above rely on ----------
+
+class MemoryStreamTest : public ::testing::Test {
+ protected:
+  net::io_context context_;
+  std::pair<MemoryStream, MemoryStream> ends_ = MemoryStream::make_pair(context_.get_executor(), 8);
+  MemoryStream& a_ = ends_.first;
+  MemoryStream& b_ = ends_.second;
+  boost::system::error_code ec_;
+
+  void poll() {  // runs what is ready (restart: a loop that ran out of work stays stopped)
+    context_.restart();
+    context_.poll();
+  }
+};
+
+TEST_F(MemoryStreamTest, WritesStopAtTheCapacityAndResumeAsThePeerReads) {
+  EXPECT_EQ(a_.write_now(net::buffer(std::string_view("0123456789")), ec_), 8u);
+  EXPECT_FALSE(ec_);
+  EXPECT_EQ(a_.write_now(net::buffer(std::string_view("89")), ec_), 0u);  // full: would block
+  EXPECT_FALSE(ec_);
+  char buffer[5];
+  EXPECT_EQ(b_.read_now(net::buffer(buffer), ec_), 5u);
+  EXPECT_EQ(std::string_view(buffer, 5), "01234");
+  EXPECT_EQ(a_.write_now(net::buffer(std::string_view("89")), ec_), 2u);
+  EXPECT_EQ(b_.available(), 5u);
+}
+
+TEST_F(MemoryStreamTest, EndOfStreamComesAfterTheLastBytes) {
+  a_.write_now(net::buffer(std::string_view("abc")), ec_);
+  a_.shutdown_send();
+  char buffer[8];
+  EXPECT_EQ(b_.read_now(net::buffer(buffer), ec_), 3u);
+  EXPECT_FALSE(ec_);
+  EXPECT_EQ(b_.read_now(net::buffer(buffer), ec_), 0u);
+  EXPECT_EQ(ec_, net::error::eof);
+  EXPECT_EQ(b_.write_now(net::buffer(std::string_view("x")), ec_), 1u);  // half-closed only
+}
+
+TEST_F(MemoryStreamTest, WritingToAClosedPeerFails) {
+  b_.close();
+  a_.write_now(net::buffer(std::string_view("x")), ec_);
+  EXPECT_EQ(ec_, net::error::broken_pipe);
+  EXPECT_FALSE(b_.is_open());
+  char buffer[1];
+  EXPECT_EQ(a_.read_now(net::buffer(buffer), ec_), 0u);
+  EXPECT_EQ(ec_, net::error::eof);
+}
+
+TEST_F(MemoryStreamTest, AsyncReadWaitsForThePeerAndNeverCompletesInline) {
+  char buffer[4];
+  std::size_t got = 0;
+  bool done = false;
+  b_.async_read_some(net::buffer(buffer), [&](boost::system::error_code ec, std::size_t n) {
+    EXPECT_FALSE(ec);
+    got = n;
+    done = true;
+  });
+  poll();
+  EXPECT_FALSE(done);
+  a_.write_now(net::buffer(std::string_view("hey")), ec_);
+  EXPECT_FALSE(done);  // completes through the loop, not inside the writer's call
+  poll();
+  EXPECT_TRUE(done);
+  EXPECT_EQ(std::string_view(buffer, got), "hey");
+}
+
+TEST_F(MemoryStreamTest, CancelAndCancellationSlotsAbortWaitingOperations) {
+  boost::system::error_code first, second;
+  b_.async_wait_readable([&](boost::system::error_code ec) { first = ec; });
+  poll();
+  b_.cancel();
+  poll();
+  EXPECT_EQ(first, net::error::operation_aborted);
+
+  net::cancellation_signal signal;
+  char buffer[1];
+  b_.async_read_some(net::buffer(buffer),
+                     net::bind_cancellation_slot(signal.slot(), [&](boost::system::error_code ec,
+                                                                    std::size_t) { second = ec; }));
+  poll();
+  signal.emit(net::cancellation_type::terminal);
+  poll();
+  EXPECT_EQ(second, net::error::operation_aborted);
+}
+
+TEST_F(MemoryStreamTest, WaitWritableCompletesWhenThePeerMakesRoom) {
+  a_.write_now(net::buffer(std::string_view("01234567")), ec_);
+  bool writable = false;
+  a_.async_wait_writable([&](boost::system::error_code ec) { writable = !ec; });
+  poll();
+  EXPECT_FALSE(writable);
+  char buffer[1];
+  b_.read_now(net::buffer(buffer), ec_);
+  poll();
+  EXPECT_TRUE(writable);
 }
 
 }  // namespace

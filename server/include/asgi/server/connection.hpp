@@ -44,7 +44,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
  public:
   using Clock = std::chrono::steady_clock;
 
-  Connection(Transport::Socket socket, Worker& worker);
+  Connection(Transport transport, Worker& worker);
   ~Connection();
   /// Starts serving (in a coroutine owned by the connection).
   void start();

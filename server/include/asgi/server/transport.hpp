@@ -1,7 +1,8 @@
 #pragma once
 // The byte stream a connection is written against: a connected stream socket, TCP or UNIX-domain
-// (Asio's generic stream protocol carries both). The HTTP and WebSocket logic see only this type,
-// so a new transport (TLS next) changes this file and its .cpp, not them.
+// (Asio's generic stream protocol carries both), or one end of an in-memory stream (MemoryStream:
+// the server layer's unit tests serve it). The HTTP and WebSocket logic see only this type, so a
+// new transport (TLS next) changes this file and its .cpp, not them.
 //
 // It models Asio's AsyncReadStream and AsyncWriteStream (Beast's WebSocket stream runs on top of
 // it) and adds what the hot path needs beyond them: a non-blocking read and write tried before
@@ -12,10 +13,12 @@
 #include <array>
 #include <boost/asio/generic/stream_protocol.hpp>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "asgi/scope.hpp"
+#include "asgi/server/memory_stream.hpp"
 
 namespace asgi::server {
 
@@ -26,16 +29,23 @@ class Transport {
 
   /// `socket` is connected; it is switched to non-blocking mode (for the *_now calls).
   explicit Transport(Socket socket);
+  struct Peers;
+  /// One end of an in-memory stream; `peers` is what the scope reports as client and server.
+  Transport(MemoryStream stream, Peers peers);
 
   executor_type get_executor() { return socket_.get_executor(); }
 
   // ---- Asio's stream concepts -------------------------------------------------------------------
   template <class MutableBuffers, class Token>
   auto async_read_some(const MutableBuffers& buffers, Token&& token) {
+    if (memory_) [[unlikely]]
+      return memory_->async_read_some(buffers, std::forward<Token>(token));
     return socket_.async_read_some(buffers, std::forward<Token>(token));
   }
   template <class ConstBuffers, class Token>
   auto async_write_some(const ConstBuffers& buffers, Token&& token) {
+    if (memory_) [[unlikely]]
+      return memory_->async_write_some(buffers, std::forward<Token>(token));
     return socket_.async_write_some(buffers, std::forward<Token>(token));
   }
 
@@ -46,6 +56,8 @@ class Transport {
   /// Writes what fits now: the bytes written (0 with `ec` clear when the buffer is full).
   template <class ConstBuffers>
   std::size_t write_now(const ConstBuffers& buffers, boost::system::error_code& ec) {
+    if (memory_) [[unlikely]]
+      return memory_->write_now(buffers, ec);
     std::size_t n = socket_.write_some(buffers, ec);
     return would_block(ec) ? 0 : n;
   }
@@ -61,10 +73,14 @@ class Transport {
   // ---- waiting ----------------------------------------------------------------------------------
   template <class Token>
   auto async_wait_readable(Token&& token) {
+    if (memory_) [[unlikely]]
+      return memory_->async_wait_readable(std::forward<Token>(token));
     return socket_.async_wait(Socket::wait_read, std::forward<Token>(token));
   }
   template <class Token>
   auto async_wait_writable(Token&& token) {
+    if (memory_) [[unlikely]]
+      return memory_->async_wait_writable(std::forward<Token>(token));
     return socket_.async_wait(Socket::wait_write, std::forward<Token>(token));
   }
 
@@ -74,7 +90,7 @@ class Transport {
   /// Half-close: the peer reads what was sent, then end of stream.
   void shutdown_send();
   void close();
-  bool is_open() const { return socket_.is_open(); }
+  bool is_open() const { return memory_ ? memory_->is_open() : socket_.is_open(); }
 
   // ---- who is connected -------------------------------------------------------------------------
   /// The peer and local addresses as ASGI puts them in a scope: host and port for TCP; for a
@@ -87,14 +103,17 @@ class Transport {
   /// Empty optional when the socket is no longer connected.
   std::optional<Peers> peers();
 
-  /// The underlying socket, for Beast's teardown of a WebSocket.
+  /// The underlying socket, for Beast's teardown of a WebSocket (unopened for a memory stream).
   Socket& socket() { return socket_; }
+  bool in_memory() const { return memory_ != nullptr; }
 
   static bool would_block(boost::system::error_code& ec);
 
  private:
   Socket socket_;
   bool tcp_ = false;
+  std::unique_ptr<MemoryStream> memory_;  ///< set: the bytes go through this instead of socket_
+  std::optional<Peers> memory_peers_;
 };
 
 /// Beast closes the lowest layer of a WebSocket stream through this (found by argument-dependent

@@ -17,6 +17,7 @@
 namespace asgi::server {
 
 class Connection;
+class Transport;
 
 class Worker {
  public:
@@ -43,6 +44,8 @@ class Worker {
 
   /// Serves `socket` (already bound to this worker's context) until the connection ends.
   void serve(boost::asio::generic::stream_protocol::socket socket);
+  /// Serves `transport` (on this worker's context), for instance an in-memory stream.
+  void serve(Transport transport);
 
   void start();  ///< runs the loop on a new thread
   void stop();   ///< stops the loop (pending connections are abandoned) and joins
