@@ -1,9 +1,6 @@
 #include "asgi/server/http_exchange.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/bind_cancellation_slot.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 
 #include "asgi/errors.hpp"
 #include "asgi/protocol/app_ending.hpp"
@@ -102,16 +99,20 @@ net::awaitable<Event> HttpExchange::read_body() {
 }
 
 // With the body consumed, ASGI's http.disconnect means "the response is done or the client left".
-// Watch the socket for EOF meanwhile; bytes that arrive (a pipelined request) are kept.
+// Meanwhile the connection is read (EOF means the client left; bytes that arrive, a pipelined
+// request, are kept), unless a full body's worth is already buffered: then reading stops
+// (backpressure) and only the response's end is awaited.
 net::awaitable<void> HttpExchange::wait_until_done() {
-  waiting_ = true;
-  struct Reset {
-    bool& flag;
-    ~Reset() { flag = false; }
-  } reset{waiting_};
+  using namespace net::experimental::awaitable_operators;
+  RequestReader& request = connection_->request();
   while (!client_gone_ && !encoder_.complete() && !app_finished_) {
-    auto watched = co_await connection_->request().watch(wake_waiter_.slot(), body_high_water);
-    if (watched == RequestReader::Watch::closed) client_gone_ = true;
+    if (request.buffer().size() >= body_high_water) {
+      co_await done_.wait();
+      continue;
+    }
+    auto first = co_await (request.watch() || done_.wait());
+    if (first.index() == 0 && std::get<0>(first) == RequestReader::Watch::closed)
+      client_gone_ = true;
   }
 }
 
@@ -176,14 +177,14 @@ void HttpExchange::require_written(bool written) {
 }
 
 void HttpExchange::on_response_complete() {
-  if (waiting_) wake_waiter_.emit(net::cancellation_type::terminal);
+  done_.notify_all();
 }
 
 // ---- after the app -----------------------------------------------------------------------------
 
 void HttpExchange::mark_app_finished() {
   app_finished_ = true;
-  if (waiting_) wake_waiter_.emit(net::cancellation_type::terminal);  // a stale receive()
+  done_.notify_all();  // a receive() still waiting returns http.disconnect
 }
 
 std::optional<bool> HttpExchange::finish_without_io() {

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/bind_cancellation_slot.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "asgi/server/deadlines.hpp"
@@ -77,20 +75,11 @@ net::awaitable<bool> RequestReader::drain_body(std::size_t budget) {
   }
 }
 
-net::awaitable<RequestReader::Watch> RequestReader::watch(net::cancellation_slot slot,
-                                                          std::size_t high_water) {
-  auto wake = net::bind_cancellation_slot(slot, net::as_tuple(net::use_awaitable));
-  if (buffer_.size() >= high_water) {
-    // A timer that never expires, so only the slot ends the wait.
-    net::steady_timer idle(transport_.get_executor(), net::steady_timer::time_point::max());
-    co_await idle.async_wait(wake);
-    co_return Watch::woken;
-  }
-  auto [ec, n] = co_await transport_.async_read_some(buffer_.prepare(read_chunk), wake);
-  if (ec == net::error::operation_aborted) co_return Watch::woken;
-  if (ec || n == 0) co_return Watch::closed;
+net::awaitable<RequestReader::Watch> RequestReader::watch() {
+  auto [ec, n] = co_await transport_.async_read_some(buffer_.prepare(read_chunk),
+                                                     net::as_tuple(net::use_awaitable));
   buffer_.commit(n);
-  co_return Watch::data;
+  co_return ec&& ec != net::error::operation_aborted ? Watch::closed : Watch::data;
 }
 
 }  // namespace asgi::server

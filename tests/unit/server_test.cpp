@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -360,6 +361,59 @@ TEST_F(ServerLayer, FileResponseWithoutSendfileArrivesWhole) {
   EXPECT_NE(response.find("content-length: " + std::to_string(content.size())), std::string::npos)
       << response.substr(0, 200);
   EXPECT_EQ(body_of(response), content);
+}
+
+// A streaming response whose app listens for http.disconnect: the client leaving ends the wait.
+TEST_F(ServerLayer, ReceiveAfterTheBodyReturnsDisconnectWhenTheClientLeaves) {
+  auto app = [this](asgi::Scope, asgi::Receive receive, asgi::Send send) -> net::awaitable<void> {
+    co_await receive();
+    co_await send(asgi::HttpResponseStart(200, {}));
+    co_await send(asgi::HttpResponseBody("first", true));
+    asgi::Event event = co_await receive();
+    log_.client_disconnected = std::holds_alternative<asgi::HttpDisconnect>(event);
+    log_.finished = true;
+  };
+  auto peer = connect(app);
+  peer->send(get("/stream"));
+  ASSERT_TRUE(peer->run_until([&] { return peer->received().ends_with("first\r\n"); }))
+      << peer->received();
+  peer->close();
+  EXPECT_TRUE(peer->run_until([&] { return log_.finished; }));
+  EXPECT_TRUE(log_.client_disconnected);
+}
+
+// An app that waits in receive() while another of its coroutines sends the response (Starlette's
+// StreamingResponse does this): the wait ends when the response completes, and a request the
+// client pipelined meanwhile is read, kept and served next.
+TEST_F(ServerLayer, WaitingReceiveEndsWithTheResponseAndKeepsPipelinedBytes) {
+  using namespace net::experimental::awaitable_operators;
+  auto app = [this](asgi::Scope scope, asgi::Receive receive,
+                    asgi::Send send) -> net::awaitable<void> {
+    ++log_.calls;
+    co_await receive();
+    auto listen = [&]() -> net::awaitable<void> {
+      asgi::Event event = co_await receive();
+      if (std::holds_alternative<asgi::HttpDisconnect>(event)) log_.finished = true;
+    };
+    auto respond = [&]() -> net::awaitable<void> {
+      co_await send(asgi::HttpResponseStart(200, {{"content-length", "5"}}));
+      net::steady_timer timer(co_await net::this_coro::executor, 30ms);
+      co_await timer.async_wait(net::use_awaitable);
+      co_await send(asgi::HttpResponseBody(scope.path.substr(0, 5)));
+    };
+    co_await (listen() && respond());
+  };
+  auto peer = connect(app);
+  peer->send(get("/slow"));
+  ASSERT_TRUE(
+      peer->run_until([&] { return peer->received().find("\r\n\r\n") != std::string::npos; }));
+  peer->send(get("/next"));  // arrives while the first app waits in receive()
+  EXPECT_EQ(body_of(peer->response()), "/slow");
+  EXPECT_TRUE(peer->run_until([&] { return log_.finished; }));
+  log_.finished = false;
+  EXPECT_EQ(body_of(peer->response()), "/next");
+  EXPECT_TRUE(peer->run_until([&] { return log_.finished; }));
+  EXPECT_EQ(log_.calls, 2);
 }
 
 // ---- the memory stream itself: a socket's behaviour, which the tests above rely on ----------

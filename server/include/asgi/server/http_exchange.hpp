@@ -4,7 +4,6 @@
 // http.disconnect; `send` validates and writes the response. After the app returns, finish()
 // applies the error rules (500, close) and leaves the connection ready for the next request.
 
-#include <boost/asio/cancellation_signal.hpp>
 #include <exception>
 #include <memory>
 #include <optional>
@@ -13,6 +12,7 @@
 #include "asgi/app.hpp"
 #include "asgi/protocol/request_head.hpp"
 #include "asgi/protocol/response_encoder.hpp"
+#include "asgi/wait_queue.hpp"
 
 namespace asgi::server {
 
@@ -64,9 +64,8 @@ class HttpExchange final : public detail::Channel {
   bool client_gone_ = false;
   bool app_finished_ = false;
   int request_error_status_ = 0;  ///< a bad or timed-out body: answer this instead of the app
-  bool waiting_ = false;
   bool access_logged_ = false;
-  boost::asio::cancellation_signal wake_waiter_;
+  WaitQueue done_;  ///< notified when the response completes or the app returns
 };
 
 }  // namespace asgi::server

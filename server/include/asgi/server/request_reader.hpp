@@ -23,7 +23,7 @@ class RequestReader {
   using Clock = std::chrono::steady_clock;
   enum class Read { data, closed, timed_out };
   enum class Body { more, complete, error, closed, timed_out };
-  enum class Watch { woken, data, closed };
+  enum class Watch { data, closed };
 
   RequestReader(Transport& transport, Deadlines& deadlines, const protocol::RequestLimits& limits);
 
@@ -45,10 +45,10 @@ class RequestReader {
   /// Reads and drops the rest of the body, at most `budget` bytes of it: true when the body
   /// ended (the connection can carry on), false when closing is cheaper.
   boost::asio::awaitable<bool> drain_body(std::size_t budget);
-  /// While a response is under way: reads what arrives (a pipelined request, kept) until data
-  /// came, the client closed, or `slot` is emitted (woken). With `high_water` bytes buffered it
-  /// stops reading (backpressure) and only waits for `slot`.
-  boost::asio::awaitable<Watch> watch(boost::asio::cancellation_slot slot, std::size_t high_water);
+  /// While a response is under way: reads what arrives (a pipelined request, kept in buffer())
+  /// until data came or the client closed. Cancelling the awaiting coroutine ends the wait; bytes
+  /// a read completed with are kept even then (they are committed before this returns).
+  boost::asio::awaitable<Watch> watch();
 
  private:
   Transport& transport_;
