@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "asgi/registry.hpp"
+#include "asgi/version.hpp"
 
 namespace asgi::server {
 
@@ -49,10 +50,16 @@ void add_choice(CLI::App& cli, const std::string& name, Enum& target, const std:
 CliResult parse_command_line(int argc, char** argv) {
   Config config;
   CLI::App cli{"asgiserver: an ASGI-style async HTTP/1.1 application server", "asgiserver"};
-  cli.set_version_flag("--version", "asgiserver " ASGI_SERVER_VERSION);
+  cli.set_version_flag("--version", "asgiserver " ASGI_VERSION);
   std::string positional_app;
   cli.add_option("APP", positional_app, "Application name (same as --app)");
-  cli.add_option("--app", config.app_name, "Application to serve: " + available_apps());
+  cli.add_option("--app", config.app_name,
+                 "Application to serve: " + available_apps() +
+                     "; or an app library built against the installed package: PATH.so:NAME "
+                     "(PATH.so alone for its only app)");
+  cli.add_flag("--factory", config.factory,
+               "Treat APP as an application factory (ASGI_REGISTER_APP_FACTORY), called once at "
+               "startup to make the app");
   cli.add_option("--host", config.host, "Bind socket to this host")->capture_default_str();
   cli.add_option("--port", config.port, "Bind socket to this port (0: any free port)")
       ->capture_default_str();
@@ -164,11 +171,6 @@ CliResult parse_command_line(int argc, char** argv) {
   if (config.app_name.empty()) {
     std::cerr << "Error: no app given; use --app NAME (one of: " << available_apps() << ")"
               << std::endl;
-    return {std::nullopt, exit_startup_failure};
-  }
-  if (!find_app(config.app_name)) {
-    std::cerr << "Error loading ASGI app. Could not find app \"" << config.app_name
-              << "\". Available apps: " << available_apps() << std::endl;
     return {std::nullopt, exit_startup_failure};
   }
   return {std::move(config), 0};

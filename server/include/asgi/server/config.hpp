@@ -24,7 +24,8 @@ enum class LifespanMode { automatic, on, off };
 enum class WebSocketMode { automatic, none };
 
 struct Config {
-  std::string app_name;
+  std::string app_name;  ///< a registered name, or an app library: PATH.so[:NAME]
+  bool factory = false;  ///< app_name is a factory returning the app
   std::string host = "127.0.0.1";
   std::uint16_t port = 8000;
   std::string uds;                   ///< a UNIX-domain socket path instead of host and port
