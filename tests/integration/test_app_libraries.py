@@ -106,6 +106,11 @@ class AppLibraries(unittest.TestCase):
 
     # ---- the template, as the README builds it ------------------------------------------------------
 
+    def test_template_unit_test_passes_with_the_installed_test_client(self):
+        output = run(["ctest", "--test-dir", self.template, "--output-on-failure"])
+        self.assertIn("100% tests passed", output)
+        self.assertIn("MyApp.EchoesWebSocketMessages", output)
+
     def test_template_serves_http_and_websocket(self):
         server = self.serve(os.path.join(self.template, "libmy_app.so") + ":my_app")
         response = self.get(server)
