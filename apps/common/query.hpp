@@ -10,11 +10,8 @@
 
 namespace apps {
 
-/// Decodes %XX escapes; with `plus_is_space` (form encoding, as in query strings) '+' becomes ' '.
-/// A malformed escape such as "%zz" is kept as is, as Python's urllib.parse.unquote does.
-std::string percent_decode(std::string_view text, bool plus_is_space = true);
-
-/// All name=value pairs in order, decoded. "a&b=" gives {"a", ""} and {"b", ""}.
+/// All name=value pairs in order, decoded (asgi::percent_decode, '+' as a space). "a&b=" gives
+/// {"a", ""} and {"b", ""}.
 std::vector<std::pair<std::string, std::string>> parse_query(std::string_view query_string);
 
 /// The first value of `name`, decoded, or nullopt when absent.

@@ -1,15 +1,10 @@
 #include "asgi/protocol/percent.hpp"
 
+#include "asgi/url.hpp"
+
 namespace asgi::protocol {
 
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // Length of the valid UTF-8 sequence at the start of `s`, or 0 if it is not valid
 // (overlongs, surrogates and code points above U+10FFFF are invalid).
@@ -77,19 +72,7 @@ std::string percent_decode_utf8(std::string_view raw) {
     for (char c : raw) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
     if (ascii) return std::string(raw);  // the common case: nothing to decode or repair
   }
-  std::string decoded;
-  decoded.reserve(raw.size());
-  for (std::size_t i = 0; i < raw.size(); ++i) {
-    if (raw[i] == '%' && i + 2 < raw.size()) {
-      int hi = hex_value(raw[i + 1]), lo = hex_value(raw[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        decoded += static_cast<char>(hi * 16 + lo);
-        i += 2;
-        continue;
-      }
-    }
-    decoded += raw[i];
-  }
+  std::string decoded = percent_decode(raw);
   return repair_utf8(decoded);
 }
 

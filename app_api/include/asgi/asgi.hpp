@@ -10,4 +10,5 @@
 #include "asgi/registry.hpp"
 #include "asgi/scope.hpp"
 #include "asgi/state.hpp"
+#include "asgi/url.hpp"
 #include "asgi/value.hpp"
