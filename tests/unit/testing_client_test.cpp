@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <memory>
@@ -159,6 +160,51 @@ TEST(TestingClient, FailedStartupThrows) {
   };
   Client client(app);
   EXPECT_THROW(client.startup(), std::runtime_error);
+}
+
+}  // namespace
+
+namespace {
+
+// Two coroutines of one app may call send() at once: the server writes the messages one after
+// the other, whole, in the order the calls were made (for HTTP and WebSocket alike).
+TEST(TestingClient, ConcurrentSendsAreWrittenWholeInCallOrder) {
+  using namespace net::experimental::awaitable_operators;
+  auto app = [](asgi::Scope scope, asgi::Receive receive, asgi::Send send) -> net::awaitable<void> {
+    if (scope.type == "websocket") {
+      co_await receive();
+      co_await send(asgi::WebSocketAccept());
+      auto burst = [&](char c) -> net::awaitable<void> {
+        for (int i = 0; i < 20; ++i)
+          co_await send(asgi::WebSocketSend(std::nullopt, std::string(100'000, c)));
+      };
+      co_await (burst('a') && burst('b'));
+      co_await send(asgi::WebSocketClose());
+      co_return;
+    }
+    co_await send(asgi::HttpResponseStart(200, {}));
+    auto chunk = [&](char c) -> net::awaitable<void> {
+      co_await send(asgi::HttpResponseBody(std::string(300'000, c), true));
+    };
+    co_await (chunk('a') && chunk('b'));
+    co_await send(asgi::HttpResponseBody());
+  };
+  Client client(app);
+  auto response = client.get("/");
+  EXPECT_EQ(response.status, 200);
+  ASSERT_EQ(response.body.size(), 600'000u);
+  EXPECT_EQ(response.body.find_first_not_of('a'), 300'000u);
+  EXPECT_EQ(response.body.find_first_not_of('b', 300'000), std::string::npos);
+  auto ws = client.websocket("/");
+  int counts[2] = {0, 0};
+  for (int i = 0; i < 40; ++i) {
+    std::string message = ws.receive_text();
+    ASSERT_EQ(message.size(), 100'000u);
+    ASSERT_EQ(message.find_first_not_of(message[0]), std::string::npos);
+    ++counts[message[0] - 'a'];
+  }
+  EXPECT_EQ(counts[0], 20);
+  EXPECT_EQ(counts[1], 20);
 }
 
 }  // namespace
