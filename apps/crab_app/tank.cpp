@@ -208,7 +208,7 @@ boost::asio::awaitable<void> tank_websocket(asgi::Receive receive, asgi::Send se
   net::any_io_executor executor = co_await net::this_coro::executor;
   // Subscribe before the snapshot, so no state between the two is missed.
   std::shared_ptr<asgi::Broadcaster::Subscription> inbox =
-      tank.hub().subscribe(executor, kInboxCapacity);
+      tank.hub().subscribe(executor, kInboxCapacity, asgi::Broadcaster::Overflow::drop_oldest);
   InboxCloser closer{inbox};
   tank.ensure_driver(executor);
 

@@ -12,3 +12,4 @@
 #include "asgi/state.hpp"
 #include "asgi/url.hpp"
 #include "asgi/value.hpp"
+#include "asgi/wait_queue.hpp"

@@ -6,61 +6,79 @@
 //   auto inbox = hub->subscribe(co_await boost::asio::this_coro::executor);
 //   while (auto message = co_await inbox->next())                // in a WebSocket handler
 //     co_await send(asgi::WebSocketSend(std::nullopt, std::move(*message)));
-//   hub->publish("food at 120,40");                              // from any thread
+//   co_await hub->publish_and_wait("hello, room");               // from a coroutine, any thread
+//   hub->publish("food at 120,40");                              // from anywhere, never waits
 //
-// Each subscriber has a bounded inbox on its own executor: when a client reads too slowly the
-// oldest messages are dropped (and counted), so one slow client never grows memory or holds up
-// the others.
+// Each subscriber has an inbox on its own executor, with a capacity and a policy for when a
+// client reads more slowly than messages come (Overflow):
+// - keep (the default): nothing is lost. publish_and_wait() waits until every such inbox has
+//   room, so a fast publisher is held to its slowest keeping reader; publish() cannot wait and
+//   queues past the capacity instead.
+// - drop_oldest: the oldest queued message makes room and is counted (dropped()); for state
+//   snapshots where only the latest matters (the crab tank).
+// - disconnect: the subscription ends (next() returns nullopt, disconnected() is true) and the
+//   app closes its client; for feeds where a gap is worse than a reconnect.
 
+#include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <cstddef>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "asgi/wait_queue.hpp"
-
 namespace asgi {
+
+namespace detail {
+class Inbox;
+}
 
 class Broadcaster {
  public:
+  enum class Overflow { keep, drop_oldest, disconnect };
+
   class Subscription {
    public:
-    Subscription(boost::asio::any_io_executor executor, std::size_t capacity);
-    /// The next message, or nullopt once close() was called. Call on the subscriber's executor.
+    explicit Subscription(std::shared_ptr<detail::Inbox> inbox) : inbox_(std::move(inbox)) {}
+    Subscription(const Subscription&) = delete;
+    Subscription& operator=(const Subscription&) = delete;
+    /// Ends the subscription (a publisher waiting for room stops waiting for it).
+    ~Subscription();
+    /// The next message, or nullopt once closed (by close() or the disconnect policy). Call on
+    /// the subscriber's executor.
     [[nodiscard]] boost::asio::awaitable<std::optional<std::string>> next();
     /// Ends the subscription: a pending next() returns nullopt. Call on the subscriber's executor.
     void close();
-    /// Messages dropped because the inbox was full.
-    std::size_t dropped() const { return dropped_; }
+    /// Messages dropped under drop_oldest because the inbox was full.
+    std::size_t dropped() const;
+    /// True when the disconnect policy ended the subscription.
+    bool disconnected() const;
 
    private:
-    friend class Broadcaster;
-    void deliver(std::shared_ptr<const std::string> message);
-
-    boost::asio::any_io_executor executor_;
-    std::size_t capacity_;
-    std::deque<std::shared_ptr<const std::string>> inbox_;
-    std::size_t dropped_ = 0;
-    bool closed_ = false;
-    WaitQueue wakeup_;
+    std::shared_ptr<detail::Inbox> inbox_;
   };
 
-  /// A new subscriber receiving on `executor` (its own event loop), with `capacity` messages of
-  /// buffer. It stops receiving when the returned pointer is released.
+  /// A new subscriber receiving on `executor` (its own event loop), with room for `capacity`
+  /// messages and `overflow` deciding what happens past that. It stops receiving when the
+  /// returned pointer is released.
   std::shared_ptr<Subscription> subscribe(boost::asio::any_io_executor executor,
-                                          std::size_t capacity = 64);
-  /// Sends `message` to every current subscriber. Thread-safe; never blocks on a subscriber.
+                                          std::size_t capacity = 64,
+                                          Overflow overflow = Overflow::keep);
+  /// Sends `message` to every current subscriber now. Thread-safe; never waits (keep inboxes
+  /// grow past their capacity instead).
   void publish(std::string message);
+  /// Sends `message` to every current subscriber, first waiting until each keep inbox has room.
+  /// Call from a coroutine on any executor.
+  [[nodiscard]] boost::asio::awaitable<void> publish_and_wait(std::string message);
   std::size_t subscriber_count();
 
  private:
+  std::vector<std::shared_ptr<detail::Inbox>> live_inboxes();
+
   std::mutex mutex_;
-  std::vector<std::weak_ptr<Subscription>> subscribers_;
+  std::vector<std::weak_ptr<detail::Inbox>> inboxes_;
 };
 
 }  // namespace asgi
