@@ -5,6 +5,7 @@
 
 #include "asgi/errors.hpp"
 #include "asgi/events.hpp"
+#include "asgi/toolkit/request.hpp"
 
 namespace apps {
 
@@ -16,47 +17,16 @@ void require_http(const asgi::Scope& scope, std::string_view app_name) {
 }
 
 std::string_view route_path(const asgi::Scope& scope) {
-  std::string_view path = scope.path;
-  const std::string& root = scope.root_path;
-  // Only strip a whole segment: root "/api" must not turn "/apiary" into "ry".
-  if (!root.empty() && path.starts_with(root) &&
-      (path.size() == root.size() || path[root.size()] == '/')) {
-    path.remove_prefix(root.size());
-  }
-  return path.empty() ? std::string_view("/") : path;
+  return asgi::toolkit::route_path(scope);
 }
-
-namespace {
-// One step of a body loop: the next http.request event. http.disconnect means the client left.
-boost::asio::awaitable<asgi::HttpRequest> next_chunk(const asgi::Receive& receive) {
-  asgi::Event event = co_await receive();
-  if (auto* request = std::get_if<asgi::HttpRequest>(&event)) co_return std::move(*request);
-  if (std::holds_alternative<asgi::HttpDisconnect>(event)) throw asgi::ClientDisconnected();
-  throw asgi::ProtocolError("unexpected event '" + std::string(asgi::type_of(event)) +
-                            "' in an HTTP request");
-}
-}  // namespace
 
 boost::asio::awaitable<std::optional<std::string>> read_body(asgi::Receive receive,
                                                              std::size_t limit) {
-  std::string body;
-  for (;;) {
-    asgi::HttpRequest chunk = co_await next_chunk(receive);
-    if (chunk.body.size() > limit - body.size()) co_return std::nullopt;
-    // The first chunk is often the whole body: take it without copying.
-    if (body.empty())
-      body = std::move(chunk.body);
-    else
-      body += chunk.body;
-    if (!chunk.more_body) co_return body;
-  }
+  return asgi::toolkit::read_body_up_to(std::move(receive), limit);
 }
 
 boost::asio::awaitable<void> discard_body(asgi::Receive receive) {
-  for (;;) {
-    asgi::HttpRequest chunk = co_await next_chunk(receive);
-    if (!chunk.more_body) co_return;
-  }
+  return asgi::toolkit::discard_body(std::move(receive));
 }
 
 boost::asio::awaitable<void> send_response(asgi::Send send, int status, std::string content_type,
@@ -69,13 +39,7 @@ boost::asio::awaitable<void> send_response(asgi::Send send, int status, std::str
 }
 
 std::string media_type(std::string_view content_type) {
-  std::string_view type = content_type.substr(0, content_type.find(';'));
-  std::string lowered;
-  for (char c : type) {
-    if (c == ' ' || c == '\t') continue;
-    lowered += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  }
-  return lowered;
+  return asgi::toolkit::media_type(content_type);
 }
 
 }  // namespace apps

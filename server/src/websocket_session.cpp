@@ -78,11 +78,14 @@ net::awaitable<void> WebSocketSession::send(Message message) {
       break;
     }
     case protocol::WebSocketCycle::Action::close: {
-      // The close handshake runs on its own: the app does not wait for the client's reply.
+      // The close handshake runs on its own: the app does not wait for the client's reply. It
+      // holds the session: run() may end (its close grace over) while the handshake still waits.
       auto& close = std::get<WebSocketClose>(message);
       if (s.begin_close(close.code, close.reason))
-        net::co_spawn(s.connection->transport().get_executor(), close_handshake(),
-                      log::LogEscapedException{"websocket close"});
+        net::co_spawn(
+            s.connection->transport().get_executor(),
+            [self = shared_from_this()] { return self->close_handshake(); },
+            log::LogEscapedException{"websocket close"});
       break;
     }
     case protocol::WebSocketCycle::Action::deny_with_403: {
@@ -132,8 +135,10 @@ net::awaitable<void> WebSocketSession::close_handshake() {
 void WebSocketSession::shutdown() {
   Impl& s = *impl_;
   if (!s.ws || s.closed || s.closing) return;
-  net::co_spawn(s.connection->transport().get_executor(), close_connection(1012, ""),
-                log::LogEscapedException{"websocket shutdown"});
+  net::co_spawn(
+      s.connection->transport().get_executor(),
+      [self = shared_from_this()] { return self->close_connection(1012, ""); },
+      log::LogEscapedException{"websocket shutdown"});
 }
 
 // ---- the session

@@ -40,6 +40,16 @@ Client::Impl::Impl(App app_, ClientOptions options_)
   worker = std::make_unique<server::Worker>(config, app);
 }
 
+Client::Impl::~Impl() {
+  worker->begin_shutdown();
+  worker->cancel_connections();
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (worker->connection_count() > 0 && std::chrono::steady_clock::now() < deadline) {
+    context().restart();
+    if (context().poll() == 0) context().run_one_for(std::chrono::milliseconds(1));
+  }
+}
+
 server::MemoryStream Client::Impl::connect() {
   auto [server_end, client_end] =
       server::MemoryStream::make_pair(context().get_executor(), stream_capacity);
@@ -92,11 +102,18 @@ Response Client::request(std::string_view method, std::string_view target, std::
     read_error = ec;
     read = true;
   });
-  impl_->run_until([&] { return read; },
-                   "response to " + std::string(method) + " " + std::string(target));
-  if (read_error)
+  // Both operations end before this frame does: the write is awaited too, and a timeout closes
+  // the stream first (run_operation).
+  auto both = [&] { return read && written; };
+  impl_->run_operation(
+      stream, [&] { return read; }, both,
+      "response to " + std::string(method) + " " + std::string(target));
+  if (read_error) {
+    stream.close();
+    impl_->drain(both);
     throw std::runtime_error("asgi::testing::Client: " + std::string(method) + " " +
                              std::string(target) + ": " + read_error.message());
+  }
   response = parser.release();
   Response result;
   result.status = static_cast<int>(response.result_int());
@@ -104,8 +121,8 @@ Response Client::request(std::string_view method, std::string_view target, std::
   for (const auto& field : response)
     result.headers.add(lowercase(field.name_string()), field.value());
   result.body = std::move(response.body());
-  stream.close();
-  impl_->run_until([&] { return written; }, "end of the request's write");
+  stream.close();  // the write has ended by now, or ends (aborted) on the next turn
+  impl_->drain(both);
   return result;
 }
 
@@ -121,20 +138,21 @@ void Client::startup() {
   if (!impl_->lifespan)
     impl_->lifespan = std::make_unique<server::Lifespan>(impl_->context().get_executor(),
                                                          impl_->app, impl_->config);
-  std::optional<bool> started;
+  // Shared: after a timeout the startup goes on, and its handler runs after this frame is gone.
+  auto started = std::make_shared<std::optional<bool>>();
   net::co_spawn(impl_->context(), impl_->lifespan->startup(),
-                [&](std::exception_ptr error, bool ok) { started = !error && ok; });
-  impl_->run_until([&] { return started.has_value(); }, "lifespan startup");
-  if (!*started) throw std::runtime_error("asgi::testing::Client: lifespan startup failed");
+                [started](std::exception_ptr error, bool ok) { *started = !error && ok; });
+  impl_->run_until([&] { return started->has_value(); }, "lifespan startup");
+  if (!**started) throw std::runtime_error("asgi::testing::Client: lifespan startup failed");
   impl_->worker->set_state(impl_->lifespan->state());
 }
 
 void Client::shutdown() {
   if (!impl_->lifespan) return;
-  bool done = false;
+  auto done = std::make_shared<bool>(false);
   net::co_spawn(impl_->context(), impl_->lifespan->shutdown(),
-                [&](std::exception_ptr) { done = true; });
-  impl_->run_until([&] { return done; }, "lifespan shutdown");
+                [done](std::exception_ptr) { *done = true; });
+  impl_->run_until([&] { return *done; }, "lifespan shutdown");
 }
 
 const State& Client::state() const {

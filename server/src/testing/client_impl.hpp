@@ -19,6 +19,9 @@ namespace asgi::testing {
 
 struct Client::Impl {
   Impl(App app_, ClientOptions options_);
+  /// Winds the connections down (as a graceful shutdown does) before the loop goes: a coroutine
+  /// left suspended when its loop is destroyed would never be freed.
+  ~Impl();
 
   boost::asio::io_context& context() { return worker->context(); }
 
@@ -33,6 +36,31 @@ struct Client::Impl {
                                  std::to_string(options.timeout.count()) + " ms");
       context().restart();
       if (context().poll() == 0) context().run_one_for(std::chrono::milliseconds(1));
+    }
+  }
+
+  /// Runs the loop until `done()`, however long: for operations that a closed stream has made
+  /// complete (aborted) on the loop's next turns.
+  template <class Done>
+  void drain(Done done) {
+    while (!done()) {
+      context().restart();
+      if (context().poll() == 0) context().run_one_for(std::chrono::milliseconds(1));
+    }
+  }
+
+  /// run_until() for operations on `stream`: on a timeout the stream is closed and the loop run
+  /// until `all_done()` (every operation the caller started has completed, aborted), so no
+  /// handler outlives the caller's frame; then the timeout is thrown.
+  template <class Done, class AllDone>
+  void run_operation(server::MemoryStream& stream, Done done, AllDone all_done,
+                     const std::string& what) {
+    try {
+      run_until(done, what);
+    } catch (const std::runtime_error&) {
+      stream.close();
+      drain(all_done);
+      throw;
     }
   }
 

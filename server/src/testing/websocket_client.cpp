@@ -53,7 +53,8 @@ struct WebSocketConnection::Impl {
       result = ec;
       done = true;
     });
-    client.run_until([&] { return done; }, what);
+    auto finished = [&] { return done; };
+    client.run_operation(stream, finished, finished, what);
     return result;
   }
 

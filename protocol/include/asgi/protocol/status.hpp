@@ -4,10 +4,11 @@
 
 #include <string_view>
 
+#include "asgi/status.hpp"
+
 namespace asgi::protocol {
 
-/// The reason phrase for `status`, or "" for an unregistered code.
-std::string_view reason_phrase(int status);
+using asgi::reason_phrase;
 
 /// "HTTP/1.1 200 OK\r\n" for 100..599, rendered once and cached.
 std::string_view status_line(int status);
