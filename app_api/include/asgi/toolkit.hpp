@@ -13,3 +13,4 @@
 #include "asgi/toolkit/http_error.hpp"
 #include "asgi/toolkit/request.hpp"
 #include "asgi/toolkit/response.hpp"
+#include "asgi/toolkit/router.hpp"
