@@ -7,6 +7,7 @@
 #include "asgi/asgi.hpp"
 #include "asgi/testing/client.hpp"
 #include "asgi/toolkit.hpp"
+#include "asgi/toolkit/json.hpp"
 
 namespace {
 
@@ -151,6 +152,26 @@ TEST(ToolkitResponse, InvalidCookiesAreRefused) {
                std::invalid_argument);
   EXPECT_EQ(kit::set_cookie_value({.name = "a", .value = "x", .http_only = false, .same_site = ""}),
             "a=x; Path=/");
+}
+
+net::awaitable<void> json_app(asgi::Scope, asgi::Receive receive, asgi::Send send) {
+  nlohmann::json note = co_await kit::read_json(receive, 4096);
+  co_await kit::send_json(send, {{"id", 7}, {"text", note.at("text")}, {"raw", "\xff"}}, 201);
+}
+
+TEST(ToolkitJson, ReadAndSend) {
+  Client client(kit::with_http_errors(json_app));
+  auto created = client.post("/", R"({"text": "moult"})");
+  EXPECT_EQ(created.status, 201);
+  EXPECT_EQ(created.header("content-type"), "application/json");
+  auto parsed = nlohmann::json::parse(created.body);  // invalid UTF-8 was replaced, not thrown
+  EXPECT_EQ(parsed["id"], 7);
+  EXPECT_EQ(parsed["text"], "moult");
+  EXPECT_EQ(parsed["raw"], "\xEF\xBF\xBD");
+  auto bad = client.post("/", R"({"text": )");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_TRUE(bad.body.starts_with("Invalid JSON: ")) << bad.body;
+  EXPECT_EQ(client.post("/", std::string(5000, ' ')).status, 413);
 }
 
 }  // namespace
