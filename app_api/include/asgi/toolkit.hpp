@@ -10,6 +10,7 @@
 //   }
 //   ASGI_REGISTER_APP(notes, asgi::toolkit::with_http_errors(notes));
 
+#include "asgi/toolkit/concurrency.hpp"
 #include "asgi/toolkit/http_error.hpp"
 #include "asgi/toolkit/request.hpp"
 #include "asgi/toolkit/response.hpp"
