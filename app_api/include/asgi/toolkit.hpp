@@ -12,6 +12,8 @@
 
 #include "asgi/toolkit/concurrency.hpp"
 #include "asgi/toolkit/http_error.hpp"
+#include "asgi/toolkit/middleware.hpp"
 #include "asgi/toolkit/request.hpp"
 #include "asgi/toolkit/response.hpp"
 #include "asgi/toolkit/router.hpp"
+#include "asgi/toolkit/websocket.hpp"
