@@ -14,12 +14,7 @@ namespace {
 template <class Condition>
 boost::asio::awaitable<std::pair<std::vector<std::size_t>, std::vector<std::exception_ptr>>>
 run_group(std::vector<boost::asio::awaitable<void>> tasks, Condition condition) {
-  auto executor = co_await boost::asio::this_coro::executor;
-  using Operation =
-      decltype(boost::asio::co_spawn(executor, std::move(tasks.front()), boost::asio::deferred));
-  std::vector<Operation> operations;
-  for (auto& task : tasks)
-    operations.push_back(boost::asio::co_spawn(executor, std::move(task), boost::asio::deferred));
+  auto operations = concurrency_detail::deferred_operations(co_await boost::asio::this_coro::executor, tasks);
   auto [order, errors] = co_await experimental::make_parallel_group(std::move(operations))
                              .async_wait(condition, boost::asio::use_awaitable);
   co_return std::make_pair(std::move(order), std::move(errors));

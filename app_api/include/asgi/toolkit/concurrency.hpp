@@ -55,18 +55,27 @@ boost::asio::awaitable<T> with_timeout(boost::asio::awaitable<T> work,
     co_return std::move(std::get<0>(outcome));
 }
 
+namespace concurrency_detail {
+/// Each task as a deferred co_spawn on `executor`: the operations a parallel group runs.
+template <class T>
+auto deferred_operations(boost::asio::any_io_executor executor,
+                         std::vector<boost::asio::awaitable<T>>& tasks) {
+  using Operation =
+      decltype(boost::asio::co_spawn(executor, std::move(tasks.front()), boost::asio::deferred));
+  std::vector<Operation> operations;
+  for (auto& task : tasks)
+    operations.push_back(boost::asio::co_spawn(executor, std::move(task), boost::asio::deferred));
+  return operations;
+}
+}  // namespace concurrency_detail
+
 /// Runs every task at once and returns their results in the tasks' order. The first task to
 /// raise cancels the others, and its exception is rethrown once they have ended.
 template <class T>
 boost::asio::awaitable<std::vector<T>> gather(std::vector<boost::asio::awaitable<T>> tasks) {
   namespace experimental = boost::asio::experimental;
   if (tasks.empty()) co_return std::vector<T>();
-  auto executor = co_await boost::asio::this_coro::executor;
-  using Operation =
-      decltype(boost::asio::co_spawn(executor, std::move(tasks.front()), boost::asio::deferred));
-  std::vector<Operation> operations;
-  for (auto& task : tasks)
-    operations.push_back(boost::asio::co_spawn(executor, std::move(task), boost::asio::deferred));
+  auto operations = concurrency_detail::deferred_operations(co_await boost::asio::this_coro::executor, tasks);
   auto [order, errors, values] =
       co_await experimental::make_parallel_group(std::move(operations))
           .async_wait(experimental::wait_for_one_error(), boost::asio::use_awaitable);
