@@ -14,7 +14,8 @@ namespace {
 template <class Condition>
 boost::asio::awaitable<std::pair<std::vector<std::size_t>, std::vector<std::exception_ptr>>>
 run_group(std::vector<boost::asio::awaitable<void>> tasks, Condition condition) {
-  auto operations = concurrency_detail::deferred_operations(co_await boost::asio::this_coro::executor, tasks);
+  auto operations =
+      concurrency_detail::deferred_operations(co_await boost::asio::this_coro::executor, tasks);
   auto [order, errors] = co_await experimental::make_parallel_group(std::move(operations))
                              .async_wait(condition, boost::asio::use_awaitable);
   co_return std::make_pair(std::move(order), std::move(errors));

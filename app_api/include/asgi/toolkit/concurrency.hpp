@@ -75,7 +75,8 @@ template <class T>
 boost::asio::awaitable<std::vector<T>> gather(std::vector<boost::asio::awaitable<T>> tasks) {
   namespace experimental = boost::asio::experimental;
   if (tasks.empty()) co_return std::vector<T>();
-  auto operations = concurrency_detail::deferred_operations(co_await boost::asio::this_coro::executor, tasks);
+  auto operations =
+      concurrency_detail::deferred_operations(co_await boost::asio::this_coro::executor, tasks);
   auto [order, errors, values] =
       co_await experimental::make_parallel_group(std::move(operations))
           .async_wait(experimental::wait_for_one_error(), boost::asio::use_awaitable);
