@@ -1,5 +1,7 @@
-// `crab_app`: the flagship example, a small crab-fan site. This file only routes; the handlers
-// live next door (handlers.hpp), the data in crab_store, the HTML in crab_pages.
+// `crab_app`: the flagship example, a small crab-fan site, written on asgi::toolkit (its Router,
+// JSON helpers and HttpError). This file only routes; the handlers live next door (handlers.hpp),
+// the data in crab_store, the HTML in crab_pages. Errors are JSON,
+// {"detail": "..."}.
 //
 //   GET  /              home page (HTML)
 //   GET  /crabs         all crabs (JSON)
@@ -18,45 +20,23 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
-#include <string_view>
 #include <variant>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
 
-#include "asgi/app.hpp"
-#include "asgi/errors.hpp"
-#include "asgi/events.hpp"
-#include "asgi/registry.hpp"
-#include "common/http.hpp"
+#include "asgi/asgi.hpp"
+#include "asgi/toolkit.hpp"
+#include "asgi/toolkit/json.hpp"
 #include "crab_app/crab_pages.hpp"
 #include "crab_app/crab_store.hpp"
 #include "crab_app/handlers.hpp"
-#include "crab_app/json_response.hpp"
 
 namespace apps::crab {
 
 namespace {
 
-enum class Route { home, crab_list, crab_item, slow, compute, tank, facts, not_found };
-
-Route match(std::string_view path) {
-  if (path == "/") return Route::home;
-  if (path == "/crabs") return Route::crab_list;
-  if (path.starts_with("/crabs/")) return Route::crab_item;
-  if (path == "/slow") return Route::slow;
-  if (path == "/compute") return Route::compute;
-  if (path == "/tank") return Route::tank;
-  if (path == "/facts") return Route::facts;
-  return Route::not_found;
-}
-
-// 405, with the `allow` header HTTP requires (RFC 9110, 15.5.6).
-boost::asio::awaitable<void> method_not_allowed(asgi::Send send, std::string allow) {
-  asgi::Headers headers;
-  headers.add("allow", allow);
-  co_await send_error(std::move(send), 405, "Method Not Allowed", std::move(headers));
-}
+namespace kit = asgi::toolkit;
 
 // Crab facts, "loaded" once at startup: the kind of thing (a model, a connection pool) that belongs
 // in lifespan state rather than in a global.
@@ -91,74 +71,40 @@ boost::asio::awaitable<void> lifespan(asgi::Scope scope, asgi::Receive receive, 
 }
 
 // GET /facts: the facts from lifespan state (503 when the server runs with --lifespan off).
-boost::asio::awaitable<void> facts(const asgi::Scope& scope, asgi::Send send) {
-  auto loaded = scope.state.get<CrabFacts>("crab_facts");
-  if (!loaded) {
-    co_await send_error(std::move(send), 503, "crab facts are loaded at lifespan startup");
-    co_return;
-  }
-  Json body = {{"facts", *loaded}};
-  co_await send_json(std::move(send), 200, std::move(body));
+boost::asio::awaitable<void> facts(kit::Request request) {
+  auto loaded = request.scope.state.get<CrabFacts>("crab_facts");
+  if (!loaded) throw kit::HttpError(503, "crab facts are loaded at lifespan startup");
+  co_await kit::send_json(request.send, Json{{"facts", *loaded}});
 }
 
-boost::asio::awaitable<void> http(asgi::Scope scope, asgi::Receive receive, asgi::Send send) {
-  const std::string_view path = route_path(scope);
-  const Route route = match(path);
-  const std::string& method = scope.method;
-  const bool get = method == "GET" || method == "HEAD";
-
-  switch (route) {
-    case Route::home:
-      if (!get) break;
-      co_await send_html(send, std::string(home_page()));
-      co_return;
-    case Route::crab_list:
-      if (get) {
-        co_await list_crabs(send);
-        co_return;
-      }
-      if (method == "POST") {
-        std::optional<std::string> content_type;
-        if (auto value = scope.headers.get("content-type")) content_type.emplace(*value);
-        co_await create_crab(std::move(content_type), receive, send);
-        co_return;
-      }
-      co_await method_not_allowed(send, "GET, HEAD, POST");
-      co_return;
-    case Route::crab_item:
-      if (!get) break;
-      co_await get_crab(std::string(path.substr(std::string_view("/crabs/").size())), send);
-      co_return;
-    case Route::slow:
-      if (!get) break;
-      co_await slow(scope.query_string, send);
-      co_return;
-    case Route::compute:
-      if (!get) break;
-      co_await compute(scope.query_string, send);
-      co_return;
-    case Route::facts:
-      if (!get) break;
-      co_await facts(scope, send);
-      co_return;
-    case Route::tank:
-      if (!get) break;
-      co_await send_html(send, std::string(tank_page()));
-      co_return;
-    case Route::not_found:
-      co_await send_error(send, 404, "Not Found");
-      co_return;
-  }
-  // A known path that only takes GET (and HEAD), asked with another method.
-  co_await method_not_allowed(send, "GET, HEAD");
+boost::asio::awaitable<void> home(kit::Request request) {
+  co_await kit::send_html(request.send, std::string(home_page()));
 }
 
-// WebSocket routes: only the tank.
-boost::asio::awaitable<void> websocket(asgi::Scope scope, asgi::Receive receive, asgi::Send send) {
-  const std::string_view path = route_path(scope);
-  if (path != "/ws/tank")
-    throw std::runtime_error("crab_app: no WebSocket endpoint at '" + std::string(path) + "'");
-  co_await tank_websocket(std::move(receive), std::move(send));
+boost::asio::awaitable<void> tank(kit::Request request) {
+  co_await kit::send_html(request.send, std::string(tank_page()));
+}
+
+boost::asio::awaitable<void> tank_socket(kit::Request request) {
+  co_await tank_websocket(std::move(request.receive), std::move(request.send));
+}
+
+const asgi::App& routes() {
+  static const asgi::App app = [] {
+    kit::Router router;
+    router.get("/", home)
+        .get("/crabs", list_crabs)
+        .post("/crabs", create_crab)
+        .get("/crabs/{id}", get_crab)  // parsed by the handler: a bad id is "Crab not found"
+        .get("/slow", slow)
+        .get("/compute", compute)
+        .get("/facts", facts)
+        .get("/tank", tank)
+        .websocket("/ws/tank", tank_socket)
+        .on_error(kit::send_json_error);
+    return router.app();
+  }();
+  return app;
 }
 
 boost::asio::awaitable<void> crab_app(asgi::Scope scope, asgi::Receive receive, asgi::Send send) {
@@ -166,12 +112,11 @@ boost::asio::awaitable<void> crab_app(asgi::Scope scope, asgi::Receive receive, 
     co_await lifespan(std::move(scope), std::move(receive), std::move(send));
     co_return;
   }
-  if (scope.type == "websocket") {
-    co_await websocket(std::move(scope), std::move(receive), std::move(send));
-    co_return;
-  }
-  require_http(scope, "crab_app");
-  co_await http(std::move(scope), std::move(receive), std::move(send));
+  // A WebSocket anywhere but the tank is declined: raising before touching the connection makes
+  // the server serve the request as plain HTTP, so it gets the 404 a GET there would get.
+  if (scope.type == "websocket" && kit::route_path(scope) != "/ws/tank")
+    throw std::runtime_error("crab_app: no WebSocket endpoint at '" + scope.path + "'");
+  co_await routes()(std::move(scope), std::move(receive), std::move(send));
 }
 
 }  // namespace

@@ -3,9 +3,10 @@
 #include <charconv>
 #include <cstdint>
 
+#include "asgi/toolkit.hpp"
+#include "asgi/toolkit/json.hpp"
 #include "crab_app/crab_store.hpp"
 #include "crab_app/handlers.hpp"
-#include "crab_app/json_response.hpp"
 
 namespace apps::crab {
 
@@ -49,54 +50,40 @@ std::optional<std::string> crab_from_json(const Json& body, Crab& crab) {
 
 }  // namespace
 
-boost::asio::awaitable<void> list_crabs(asgi::Send send) {
+boost::asio::awaitable<void> list_crabs(asgi::toolkit::Request request) {
   Json crabs = Json::array();
   for (const Crab& crab : crab_store().list()) crabs.push_back(to_json(crab));
-  co_await send_json(send, 200, std::move(crabs));
+  co_await asgi::toolkit::send_json(request.send, crabs);
 }
 
-boost::asio::awaitable<void> get_crab(std::string id_text, asgi::Send send) {
+boost::asio::awaitable<void> get_crab(asgi::toolkit::Request request) {
   // from_chars: no locale, no exceptions, and we check it consumed the whole text ("7x" is no id).
+  std::string id_text = request.params.get("id").value_or("");
   std::int64_t id = 0;
   auto [end, error] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
   std::optional<Crab> crab;
   if (error == std::errc() && end == id_text.data() + id_text.size())
     crab = crab_store().find(id);  // locks, copies, unlocks: nothing held across the co_await
-  if (!crab) {
-    co_await send_error(send, 404, "Crab not found");
-    co_return;
-  }
-  co_await send_json(send, 200, to_json(*crab));
+  if (!crab) throw asgi::toolkit::HttpError(404, "Crab not found");
+  co_await asgi::toolkit::send_json(request.send, to_json(*crab));
 }
 
-boost::asio::awaitable<void> create_crab(std::optional<std::string> content_type,
-                                         asgi::Receive receive, asgi::Send send) {
+boost::asio::awaitable<void> create_crab(asgi::toolkit::Request request) {
+  namespace kit = asgi::toolkit;
   // Check the cheap things before reading the body. "application/json; charset=utf-8" is fine.
-  if (!content_type || media_type(*content_type) != "application/json") {
-    co_await send_error(send, 415, "Content-Type must be application/json");
-    co_return;
-  }
-  std::optional<std::string> body = co_await read_body(receive, kMaxBody);
-  if (!body) {
-    co_await send_error(send, 413, "Request body too large (limit is 64 KiB)");
-    co_return;
-  }
-  // allow_exceptions=false: a parse error gives a "discarded" value instead of throwing. (We could
-  // not co_await inside a catch block anyway: C++ forbids it.)
+  if (kit::media_type(kit::header(request.scope, "content-type").value_or("")) !=
+      "application/json")
+    throw kit::HttpError(415, "Content-Type must be application/json");
+  std::optional<std::string> body = co_await kit::read_body_up_to(request.receive, kMaxBody);
+  if (!body) throw kit::HttpError(413, "Request body too large (limit is 64 KiB)");
+  // allow_exceptions=false: a parse error gives a "discarded" value instead of throwing.
   Json json = Json::parse(*body, nullptr, false);
-  if (json.is_discarded()) {
-    co_await send_error(send, 422, "body is not valid JSON");
-    co_return;
-  }
+  if (json.is_discarded()) throw kit::HttpError(422, "body is not valid JSON");
   Crab crab;
-  if (auto error = crab_from_json(json, crab)) {
-    co_await send_error(send, 422, *error);
-    co_return;
-  }
+  if (auto error = crab_from_json(json, crab)) throw kit::HttpError(422, *error);
   Crab created = crab_store().add(std::move(crab));
-  asgi::Headers headers;
-  headers.add("location", "/crabs/" + std::to_string(created.id));
-  co_await send_json(send, 201, to_json(created), std::move(headers));
+  co_await kit::send_json(request.send, to_json(created), 201,
+                          {{"location", "/crabs/" + std::to_string(created.id)}});
 }
 
 }  // namespace apps::crab

@@ -18,9 +18,9 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "asgi/blocking.hpp"
-#include "common/query.hpp"
+#include "asgi/toolkit.hpp"
+#include "asgi/toolkit/json.hpp"
 #include "crab_app/handlers.hpp"
-#include "crab_app/json_response.hpp"
 #include "crab_app/pi_digits.hpp"
 
 namespace apps::crab {
@@ -38,14 +38,12 @@ std::optional<Number> parse_number(std::string_view text) {
 
 }  // namespace
 
-boost::asio::awaitable<void> slow(std::string query_string, asgi::Send send) {
+boost::asio::awaitable<void> slow(asgi::toolkit::Request request) {
   double seconds = 1.0;
-  if (std::optional<std::string> text = query_param(query_string, "seconds")) {
+  if (std::optional<std::string> text = asgi::toolkit::query_param(request.scope, "seconds")) {
     std::optional<double> parsed = parse_number<double>(*text);
-    if (!parsed || !std::isfinite(*parsed)) {  // from_chars accepts "nan" and "inf"
-      co_await send_error(send, 422, "seconds must be a number");
-      co_return;
-    }
+    if (!parsed || !std::isfinite(*parsed))  // from_chars accepts "nan" and "inf"
+      throw asgi::toolkit::HttpError(422, "seconds must be a number");
     seconds = std::clamp(*parsed, 0.0, 30.0);
   }
 
@@ -55,28 +53,19 @@ boost::asio::awaitable<void> slow(std::string query_string, asgi::Send send) {
       std::chrono::duration<double>(seconds)));
   co_await timer.async_wait(boost::asio::use_awaitable);
 
-  Json body = {{"slept", seconds}};  // not inline in the co_await: see hello.cpp
-  co_await send_json(send, 200, std::move(body));
+  co_await asgi::toolkit::send_json(request.send, Json{{"slept", seconds}});
 }
 
-boost::asio::awaitable<void> compute(std::string query_string, asgi::Send send) {
+boost::asio::awaitable<void> compute(asgi::toolkit::Request request) {
   int digits = 1000;
-  if (std::optional<std::string> text = query_param(query_string, "digits")) {
+  if (std::optional<std::string> text = asgi::toolkit::query_param(request.scope, "digits")) {
     std::optional<int> parsed = parse_number<int>(*text);
-    if (!parsed) {
-      co_await send_error(send, 422, "digits must be an integer");
-      co_return;
-    }
+    if (!parsed) throw asgi::toolkit::HttpError(422, "digits must be an integer");
     digits = std::clamp(*parsed, 1, 20000);
   }
-
-  // pi_digits is plain blocking code; run_blocking moves it off the event loop. (The lambda is
-  // named rather than written inside the co_await: GCC 12 can double-free captures there.)
-  auto work = [digits] { return pi_digits(digits); };
-  std::string pi = co_await asgi::run_blocking(std::move(work));
-
-  Json body = {{"digits", digits}, {"pi", std::move(pi)}};
-  co_await send_json(send, 200, std::move(body));
+  // pi_digits is plain blocking code; run_blocking moves it off the event loop.
+  std::string pi = co_await asgi::run_blocking([digits] { return pi_digits(digits); });
+  co_await asgi::toolkit::send_json(request.send, Json{{"digits", digits}, {"pi", std::move(pi)}});
 }
 
 }  // namespace apps::crab

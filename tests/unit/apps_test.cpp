@@ -193,15 +193,17 @@ TEST(CrabApp, GetsOneCrab) {
 }
 
 TEST(CrabApp, UnknownCrabsAndPathsAre404) {
-  for (const char* path : {"/crabs/999999", "/crabs/abc", "/crabs/1x", "/crabs/", "/crabs/-1",
+  for (const char* path : {"/crabs/999999", "/crabs/abc", "/crabs/1x", "/crabs/-1",
                            "/crabs/99999999999999999999999"}) {
     HttpResult r = run_http(app("crab_app"), {.path = path});
     EXPECT_EQ(r.status, 404) << path;
     EXPECT_EQ(json_body(r), Json({{"detail", "Crab not found"}})) << path;
   }
-  HttpResult r = run_http(app("crab_app"), {.path = "/lobsters"});
-  EXPECT_EQ(r.status, 404);
-  EXPECT_TRUE(json_body(r)["detail"].is_string());
+  for (const char* path : {"/lobsters", "/crabs/"}) {  // no such route ("/crabs/" is not "/crabs")
+    HttpResult r = run_http(app("crab_app"), {.path = path});
+    EXPECT_EQ(r.status, 404) << path;
+    EXPECT_TRUE(json_body(r)["detail"].is_string()) << path;
+  }
 }
 
 TEST(CrabApp, CreatesACrabVisibleAfterwards) {

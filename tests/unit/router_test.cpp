@@ -64,6 +64,7 @@ TEST(Router, TypedParametersAndMethods) {
   EXPECT_EQ(client.get("/files/a/b/c.txt").body, "file a/b/c.txt");
   EXPECT_EQ(client.get("/users/hermit%20crab").body, "user hermit crab");  // decoded, as path
   EXPECT_EQ(client.get("/users/").status, 404);                            // an empty segment
+  EXPECT_EQ(client.get("/notes/42/").status, 404);  // a trailing slash the pattern has not
   EXPECT_EQ(client.get("/nowhere").status, 404);
 }
 
@@ -71,7 +72,7 @@ TEST(Router, MethodNotAllowedListsWhatIs) {
   Client client(make_router().app());
   auto response = client.request("DELETE", "/notes/1");
   EXPECT_EQ(response.status, 405);
-  EXPECT_EQ(response.header("allow"), "GET, PUT, HEAD");
+  EXPECT_EQ(response.header("allow"), "GET, HEAD, PUT");
   auto head = client.request("HEAD", "/notes/1");
   EXPECT_EQ(head.status, 200);
   EXPECT_EQ(head.body, "");

@@ -22,11 +22,17 @@ boost::asio::awaitable<nlohmann::json> read_json(Receive receive, std::size_t li
   co_return value;
 }
 
-boost::asio::awaitable<void> send_json(Send send, nlohmann::json value, int status,
+// Not coroutines: the text is made here, and send_bytes owns it from then on.
+boost::asio::awaitable<void> send_json(Send send, const nlohmann::json& value, int status,
                                        Headers headers) {
-  std::string body = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  co_await send_bytes(std::move(send), std::move(body), "application/json", status,
-                      std::move(headers));
+  return send_bytes(std::move(send),
+                    value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                    "application/json", status, std::move(headers));
+}
+
+boost::asio::awaitable<void> send_json_error(Send send, HttpError error) {
+  return send_json(std::move(send), nlohmann::json{{"detail", error.detail()}}, error.status(),
+                   error.headers());
 }
 
 }  // namespace asgi::toolkit

@@ -126,8 +126,9 @@ class TrackingChannel final : public detail::Channel {
 
 // A coroutine with its own copy of everything it uses (not a capturing lambda coroutine, whose
 // captures would live in a lambda object the caller may destroy first).
-boost::asio::awaitable<void> run_with_http_errors(std::shared_ptr<const App> app, Scope scope,
-                                                  Receive receive, Send send) {
+boost::asio::awaitable<void> run_with_http_errors(std::shared_ptr<const App> app,
+                                                  std::shared_ptr<const ErrorRenderer> render,
+                                                  Scope scope, Receive receive, Send send) {
   if (scope.type != "http") {
     co_await (*app)(std::move(scope), std::move(receive), std::move(send));
     co_return;
@@ -140,15 +141,21 @@ boost::asio::awaitable<void> run_with_http_errors(std::shared_ptr<const App> app
     if (channel->started) throw;
     error = e;
   }
-  if (error) co_await send_error(std::move(send), std::move(*error));
+  if (!error) co_return;
+  if (*render)
+    co_await (*render)(std::move(send), std::move(*error));
+  else
+    co_await send_error(std::move(send), std::move(*error));
 }
 
 }  // namespace
 
-App with_http_errors(App app) {
+App with_http_errors(App app, ErrorRenderer render) {
   auto shared = std::make_shared<const App>(std::move(app));
-  return [shared](Scope scope, Receive receive, Send send) {
-    return run_with_http_errors(shared, std::move(scope), std::move(receive), std::move(send));
+  auto renderer = std::make_shared<const ErrorRenderer>(std::move(render));
+  return [shared, renderer](Scope scope, Receive receive, Send send) {
+    return run_with_http_errors(shared, renderer, std::move(scope), std::move(receive),
+                                std::move(send));
   };
 }
 

@@ -72,8 +72,16 @@ bool is_integer(std::string_view text) {
   return true;
 }
 
-// The parameters when `path` matches `parts`, else nullopt.
-std::optional<PathParams> match(const std::vector<Part>& parts, std::string_view path) {
+bool has_trailing_slash(std::string_view path) {
+  return path.size() > 1 && path.back() == '/';
+}
+
+// The parameters when `path` matches `parts`, else nullopt. A trailing slash must be in both or
+// in neither ("/notes/" is not "/notes"), except after a {...:path} parameter, which takes it.
+std::optional<PathParams> match(const std::vector<Part>& parts, bool trailing_slash,
+                                std::string_view path) {
+  bool ends_with_rest = !parts.empty() && parts.back().kind == Kind::rest;
+  if (!ends_with_rest && has_trailing_slash(path) != trailing_slash) return std::nullopt;
   std::vector<std::string_view> segments = split(path);
   PathParams params;
   std::size_t i = 0;
@@ -104,6 +112,7 @@ struct Route {
   std::string pattern;
   std::vector<Part> parts;
   Handler handler;
+  bool trailing_slash() const { return has_trailing_slash(pattern); }
 };
 
 struct Mount {
@@ -120,6 +129,7 @@ bool under_prefix(std::string_view path, std::string_view prefix) {
 struct Router::Table {
   std::vector<Route> routes;
   std::vector<Mount> mounts;
+  ErrorRenderer render;
 };
 
 std::optional<std::string> PathParams::get(std::string_view name) const {
@@ -187,12 +197,22 @@ bool allows(const Route& route, std::string_view method) {
 
 }  // namespace
 
+Router& Router::on_error(ErrorRenderer render) {
+  table_->render = std::move(render);
+  return *this;
+}
+
 App Router::app() const {
   std::shared_ptr<const Table> table = table_;
   App routed = [table](Scope scope, Receive receive, Send send) {
     return dispatch(table, std::move(scope), std::move(receive), std::move(send));
   };
-  return with_http_errors(std::move(routed));
+  // The renderer is read per error, so one set after app() still applies.
+  ErrorRenderer render = [table](Send send, HttpError error) {
+    if (table->render) return table->render(std::move(send), std::move(error));
+    return send_error(std::move(send), std::move(error));
+  };
+  return with_http_errors(std::move(routed), std::move(render));
 }
 
 boost::asio::awaitable<void> Router::dispatch(std::shared_ptr<const Table> table, Scope scope,
@@ -210,7 +230,7 @@ boost::asio::awaitable<void> Router::dispatch(std::shared_ptr<const Table> table
   std::vector<std::string> allowed;
   for (const Route& route : table->routes) {
     if (route.websocket != websocket) continue;
-    std::optional<PathParams> params = match(route.parts, path);
+    std::optional<PathParams> params = match(route.parts, route.trailing_slash(), path);
     if (!params) continue;
     if (websocket || allows(route, scope.method)) {
       co_await route.handler(
@@ -225,17 +245,16 @@ boost::asio::awaitable<void> Router::dispatch(std::shared_ptr<const Table> table
     co_return;
   }
   if (allowed.empty()) throw HttpError(404);
-  auto has = [&](std::string_view m) {
-    return std::find(allowed.begin(), allowed.end(), m) != allowed.end();
-  };
-  if (has("GET") && !has("HEAD")) allowed.push_back("HEAD");
-  std::string allow;
-  for (std::size_t i = 0; i < allowed.size(); ++i) {
-    if (std::find(allowed.begin(), allowed.begin() + static_cast<std::ptrdiff_t>(i), allowed[i]) !=
-        allowed.begin() + static_cast<std::ptrdiff_t>(i))
-      continue;  // listed already
-    allow += (allow.empty() ? "" : ", ") + allowed[i];
+  // Each method once, in the routes' order, with HEAD right after GET (GET routes answer it).
+  std::vector<std::string> listed;
+  for (const std::string& method : allowed) {
+    if (std::find(listed.begin(), listed.end(), method) != listed.end()) continue;
+    listed.push_back(method);
+    if (method == "GET" && std::find(allowed.begin(), allowed.end(), "HEAD") == allowed.end())
+      listed.push_back("HEAD");
   }
+  std::string allow;
+  for (const std::string& method : listed) allow += (allow.empty() ? "" : ", ") + method;
   throw HttpError(405, {}, {{"allow", allow}});
 }
 

@@ -12,6 +12,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -59,8 +60,12 @@ void set_cookie(Headers& headers, const Cookie& cookie);
 /// Adds a set-cookie header that deletes cookie `name` (Max-Age=0) on `path`.
 void delete_cookie(Headers& headers, std::string_view name, std::string_view path = "/");
 
+/// How an HttpError becomes a response: send_error (text/plain) unless told otherwise, for
+/// example send_json_error ({"detail": ...}, FastAPI's shape) from asgi/toolkit/json.hpp.
+using ErrorRenderer = std::function<boost::asio::awaitable<void>(Send, HttpError)>;
+
 /// `app`, with an HttpError it raises before its response started turned into that response
-/// (send_error); after the start it escapes as any exception would.
-App with_http_errors(App app);
+/// (by `render`, send_error when empty); after the start it escapes as any exception would.
+App with_http_errors(App app, ErrorRenderer render = {});
 
 }  // namespace asgi::toolkit

@@ -12,7 +12,8 @@
 //
 // Patterns are matched against the path below the app's root_path, segment by segment:
 // `{name}` takes one non-empty segment, `{name:int}` one made of digits (an optional leading
-// '-'), `{name:path}` everything that follows (last in a pattern only). A GET route answers HEAD
+// '-'), `{name:path}` everything that follows (last in a pattern only); a trailing slash must be in
+// both the pattern and the path or in neither ("/notes/" is not "/notes"). A GET route answers HEAD
 // too (the server sends no body for HEAD). No route for the path: 404; routes for the path but
 // not the method: 405 with an `allow` header. HttpErrors raised by handlers become responses
 // (with_http_errors). A WebSocket with no route is denied (403). Lifespan is not routed: the
@@ -29,6 +30,7 @@
 
 #include "asgi/app.hpp"
 #include "asgi/scope.hpp"
+#include "asgi/toolkit/response.hpp"
 
 namespace asgi::toolkit {
 
@@ -70,6 +72,9 @@ class Router {
   /// Serves `app` for every path under `prefix` (a whole segment: "/admin" and "/admin/..."),
   /// with `root_path` extended by `prefix` as ASGI mounts do (`path` stays the full path).
   Router& mount(std::string prefix, App app);
+
+  /// How HttpErrors (404, 405 and the handlers' own) become responses; send_error by default.
+  Router& on_error(ErrorRenderer render);
 
   /// The app to register or serve. Routes added later still apply (it shares this router).
   App app() const;
