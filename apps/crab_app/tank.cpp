@@ -2,7 +2,8 @@
 //
 //   browser --(websocket.receive {"type":"drop",x,y})--> LiveTank::on_message  (adds food)
 //   driver coroutine, 10 ticks/s: step the simulation, publish the state JSON on the Broadcaster
-//   each connection's forwarder: inbox->next() -> send(websocket.send)
+//   each connection: two loops at once (asgi::toolkit::first_of), its forwarder
+//   (inbox->next() -> send) and its drops (receive -> LiveTank::on_message -> reply)
 //
 // Where the driver runs: it is started lazily by the first tank connection, on that connection's
 // executor (one of the server's event-loop threads), and it ends by itself on the first tick that
@@ -21,6 +22,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -32,7 +34,8 @@
 #include "asgi/broadcast.hpp"
 #include "asgi/errors.hpp"
 #include "asgi/events.hpp"
-#include "asgi/wait_queue.hpp"
+#include "asgi/toolkit/concurrency.hpp"
+#include "asgi/toolkit/websocket.hpp"
 #include "crab_app/handlers.hpp"
 #include "crab_app/tank_sim.hpp"
 
@@ -46,7 +49,6 @@ using Clock = std::chrono::steady_clock;
 constexpr std::size_t kInboxCapacity = 8;  // states supersede each other: old ones are worthless
 constexpr auto kTick =
     std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(tank::kTickSeconds));
-constexpr auto kForwarderGrace = std::chrono::seconds(5);
 
 // Logs an exception that escaped a detached coroutine (ClientDisconnected is the normal end of a
 // connection and stays silent).
@@ -169,72 +171,42 @@ void LiveTank::ensure_driver(net::any_io_executor executor) {
   net::co_spawn(executor, drive(*this), std::move(on_exit));
 }
 
-// Tells the connection's main coroutine that its forwarder has finished.
-struct ForwarderDone {
-  bool done = false;
-  asgi::WaitQueue changed;
-};
-
 // Sends every published state to this browser until the inbox is closed.
 net::awaitable<void> forward_updates(std::shared_ptr<asgi::Broadcaster::Subscription> inbox,
                                      asgi::Send send) {
-  for (;;) {
-    std::optional<std::string> state = co_await inbox->next();
-    if (!state) co_return;
-    asgi::WebSocketSend message(std::nullopt, std::move(*state));
-    co_await send(std::move(message));
-  }
+  while (std::optional<std::string> state = co_await inbox->next())
+    co_await send(asgi::toolkit::text_message(std::move(*state)));
 }
 
-// Waits (at most `limit`) for the forwarder to finish.
-net::awaitable<void> wait_for(std::shared_ptr<ForwarderDone> forwarder, Clock::duration limit) {
-  co_await forwarder->changed.wait_until([&] { return forwarder->done; }, Clock::now() + limit);
+// Takes the browser's drops until it leaves; each gets its reply (to this browser alone).
+net::awaitable<void> take_drops(LiveTank& tank, asgi::Receive receive, asgi::Send send) {
+  co_await asgi::toolkit::message_loop(
+      std::move(receive), [&tank, send](asgi::WebSocketReceive message) -> net::awaitable<void> {
+        std::string text = message.text ? std::move(*message.text) : message.bytes.value_or("");
+        co_await send(asgi::toolkit::text_message(tank.on_message(text)));
+      });
 }
-
-// Closes the inbox on every way out of the handler, exceptions included, so the forwarder ends.
-struct InboxCloser {
-  std::shared_ptr<asgi::Broadcaster::Subscription> inbox;
-  ~InboxCloser() { inbox->close(); }
-};
 
 }  // namespace
 
 boost::asio::awaitable<void> tank_websocket(asgi::Receive receive, asgi::Send send) {
-  asgi::Event first = co_await receive();
-  if (!std::holds_alternative<asgi::WebSocketConnect>(first)) co_return;
-  co_await send(asgi::WebSocketAccept());
+  if (!co_await asgi::toolkit::accept(receive, send)) co_return;
 
   LiveTank& tank = live_tank();
   net::any_io_executor executor = co_await net::this_coro::executor;
-  // Subscribe before the snapshot, so no state between the two is missed.
+  // Subscribe before the snapshot, so no state between the two is missed. States supersede each
+  // other: a browser that reads slowly gets the latest ones (drop_oldest), never a growing queue.
   std::shared_ptr<asgi::Broadcaster::Subscription> inbox =
       tank.hub().subscribe(executor, kInboxCapacity, asgi::Broadcaster::Overflow::drop_oldest);
-  InboxCloser closer{inbox};
   tank.ensure_driver(executor);
+  co_await send(asgi::toolkit::text_message(tank.snapshot()));
 
-  asgi::WebSocketSend hello(std::nullopt, tank.snapshot());
-  co_await send(std::move(hello));
-
-  // Two activities at once: the forwarder pushes tank states, this coroutine reads the client's
-  // drops. Only this coroutine calls receive(); the server orders the two coroutines' sends.
-  auto forwarder = std::make_shared<ForwarderDone>();
-  auto on_forwarder_exit = [forwarder](std::exception_ptr error) {
-    forwarder->done = true;
-    forwarder->changed.notify_all();
-    log_escaped("forwarder", error);  // ClientDisconnected (the browser left) stays silent
-  };
-  net::co_spawn(executor, forward_updates(inbox, send), std::move(on_forwarder_exit));
-
-  for (;;) {
-    asgi::Event event = co_await receive();
-    auto* message = std::get_if<asgi::WebSocketReceive>(&event);
-    if (!message) break;  // websocket.disconnect: the browser left
-    std::string text = message->text ? std::move(*message->text) : message->bytes.value_or("");
-    asgi::WebSocketSend reply(std::nullopt, tank.on_message(text));
-    co_await send(std::move(reply));
-  }
-  inbox->close();
-  co_await wait_for(forwarder, kForwarderGrace);
+  // Two loops at once: tank states out, drops in. The first to end (the browser left, or a send
+  // found it gone) cancels the other; the server orders the two loops' sends.
+  std::vector<net::awaitable<void>> loops;
+  loops.push_back(forward_updates(inbox, send));
+  loops.push_back(take_drops(tank, receive, send));
+  co_await asgi::toolkit::first_of(std::move(loops));
 }
 
 }  // namespace apps::crab
