@@ -1,6 +1,8 @@
-// crab_app through the public test client: the server's own connection code in process, the app
-// as registered (ASGI_REGISTER_APP), lifespan included. What a user of the site sees: pages,
-// the JSON API with its errors, the lifespan state, and the tank's WebSocket.
+// The example apps through the public test client, as an app author tests an app: the server's
+// own connection code in process, each app as registered (ASGI_REGISTER_APP), lifespan included.
+// For crab_app, what a user of the site sees: pages, the JSON API with its errors, the lifespan
+// state, and the tank's WebSocket. (tests/unit/apps_test.cpp checks the same apps message by
+// message, with an in-process harness that records the order of receive and send.)
 
 #include <gtest/gtest.h>
 
@@ -77,6 +79,44 @@ TEST_F(CrabApp, TankSendsItsStateAndTakesFood) {
   EXPECT_EQ(reply.value("type", ""), "dropped") << reply.dump();
   EXPECT_EQ(reply.value("x", 0.0), 120.0);
   tank.close();
+}
+
+TEST(ExampleApps, HelloAnswersTheBenchmarkResponse) {
+  auto response = Client::for_registered("hello").get("/");
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.header("content-length"), "13");
+  EXPECT_EQ(response.body, "Hello, world!");
+}
+
+TEST(ExampleApps, EchoReturnsTheBodyAndWebSocketMessages) {
+  auto client = Client::for_registered("echo");
+  std::string big(300'000, 'e');  // many chunks through the server's 64 KiB body pieces
+  auto response = client.post("/", big, {{"content-type", "text/x-crab"}});
+  EXPECT_EQ(response.header("content-type"), "text/x-crab");
+  EXPECT_EQ(response.body, big);
+  auto ws = client.websocket("/");
+  ASSERT_TRUE(ws.accepted());
+  ws.send_text("hi");
+  EXPECT_EQ(ws.receive_text(), "hi");
+  ws.send_bytes(std::string("\0\1", 2));
+  EXPECT_EQ(ws.receive_bytes(), std::string("\0\1", 2));
+  ws.close();
+}
+
+TEST(ExampleApps, InspectShowsTheScopeTheServerBuilt) {
+  auto scope = Json::parse(Client::for_registered("inspect").get("/some/path?x=1").body);
+  EXPECT_EQ(scope["type"], "http");
+  EXPECT_EQ(scope["path"], "/some/path");
+  EXPECT_EQ(scope["query_string"], "x=1");
+  EXPECT_EQ(scope["client"], Json::array({"testclient", 50000}));
+  EXPECT_EQ(scope["server"], Json::array({"testserver", 80}));
+}
+
+TEST(ExampleApps, StreamSendsAndCountsBigBodies) {
+  auto client = Client::for_registered("stream");
+  auto bytes = client.get("/bytes?n=200000");
+  EXPECT_EQ(bytes.body, std::string(200'000, 'x'));
+  EXPECT_EQ(client.post("/upload", std::string(150'000, 'u')).body, "150000\n");
 }
 
 }  // namespace
