@@ -47,9 +47,12 @@ class AppLibraries(unittest.TestCase):
         build_dir = os.path.dirname(server_binary())
         run(["cmake", "--install", build_dir, "--prefix", cls.prefix])
         cls.server = os.path.join(cls.prefix, "bin", "asgiserver")
-        cls.template = os.path.join(cls.tmp, "template")
+        # The README's path: the template copied into a folder of its own, built there.
+        my_app = os.path.join(cls.tmp, "my_app")
+        shutil.copytree(os.path.join(SOURCE, "apps", "template"), my_app)
+        cls.template = os.path.join(my_app, "build")
         cls.fixtures = os.path.join(cls.tmp, "fixtures")
-        for source, build in ((os.path.join(SOURCE, "apps", "template"), cls.template),
+        for source, build in ((my_app, cls.template),
                               (os.path.join(HERE, "app_libraries"), cls.fixtures)):
             result = configure(source, build, cls.prefix)
             if result.returncode != 0:
