@@ -36,11 +36,19 @@ namespace {
 Scope common_scope(std::string_view target, const ConnectionInfo& connection, const State& state) {
   Scope scope;
   TargetParts parts = split_target(target);
-  scope.root_path = connection.root_path;
+  const std::string& root = connection.root_path;
+  scope.root_path = root;
   scope.path = percent_decode_utf8(parts.path);
-  if (!connection.root_path.empty()) scope.path.insert(0, connection.root_path);
-  scope.raw_path.reserve(connection.root_path.size() + parts.path.size());
-  scope.raw_path.append(connection.root_path).append(parts.path);
+  // As Uvicorn, the root path is prepended (a proxy that strips the prefix sends "/items"); unlike
+  // Uvicorn, not to a path that already starts with it (a proxy that keeps the prefix sends
+  // "/api/items", which must not become "/api/api/items"). A whole segment only: "/apiary" under
+  // "/api" is prefixed.
+  bool prefixed = !root.empty() && parts.path.starts_with(root) &&
+                  (parts.path.size() == root.size() || parts.path[root.size()] == '/');
+  if (!root.empty() && !prefixed) scope.path.insert(0, root);
+  scope.raw_path.reserve(root.size() + parts.path.size());
+  if (!prefixed) scope.raw_path.append(root);
+  scope.raw_path.append(parts.path);
   scope.query_string = parts.query;
   scope.client = connection.client;
   scope.server = connection.server;

@@ -98,6 +98,18 @@ class RootPathScopeTest(ServerTestCase):
         self.assertEqual(scope["raw_path"], "/api/items/1")
         self.assertEqual(scope["query_string"], "x=2")
 
+    def test_root_path_not_prefixed_twice(self):
+        """A proxy that keeps the prefix: /api/items/1 stays /api/items/1 (Uvicorn would make it
+        /api/api/items/1); /apiary is not under /api and gets the prefix."""
+        for target, path in (("/api/items/1", "/api/items/1"), ("/api", "/api"),
+                             ("/apiary", "/api/apiary")):
+            r = self.reader()
+            r.send(request("GET", target))
+            scope = json.loads(r.read_response().body)
+            self.assertEqual(scope["path"], path, target)
+            self.assertEqual(scope["raw_path"], path, target)
+            self.assertEqual(scope["root_path"], "/api", target)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include "asgi/protocol/http_date.hpp"
 #include "asgi/protocol/percent.hpp"
 #include "asgi/protocol/scope_builder.hpp"
@@ -82,6 +84,23 @@ TEST(BuildHttpScope, RootPathIsPrepended) {
   EXPECT_EQ(scope.root_path, "/app");
   EXPECT_EQ(scope.path, "/app/one/two");
   EXPECT_EQ(scope.raw_path, "/app/one%2Ftwo");
+}
+
+TEST(BuildHttpScope, RootPathIsNotPrefixedTwice) {
+  ConnectionInfo info;
+  info.root_path = "/app";
+  for (auto [target, path, raw] :
+       {std::tuple{"/app/one%2Ftwo", "/app/one/two", "/app/one%2Ftwo"},
+        std::tuple{"/app", "/app", "/app"}, std::tuple{"/app?x=1", "/app", "/app"},
+        std::tuple{"/apple", "/app/apple", "/app/apple"}, std::tuple{"/", "/app/", "/app/"}}) {
+    RequestHead head;
+    head.method = "GET";
+    head.target = target;
+    Scope scope = build_http_scope(head, info, State{});
+    EXPECT_EQ(scope.path, path) << target;
+    EXPECT_EQ(scope.raw_path, raw) << target;
+    EXPECT_EQ(scope.root_path, "/app");
+  }
 }
 
 TEST(HttpDate, ImfFixdate) {
