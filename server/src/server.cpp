@@ -75,6 +75,18 @@ net::awaitable<bool> wait_for_connections(const std::list<Worker>& workers,
   co_return true;
 }
 
+// SIGHUP asks a server to reload what can be reloaded without a restart. Without it handled, it
+// would kill the process at once and drop every request in flight. Today there is nothing to
+// re-read (TLS certificates will be), so it is logged and the server serves on.
+net::awaitable<void> reload_on_hangup(net::signal_set& hangups) {
+  for (;;) {
+    auto [ec, signal] = co_await hangups.async_wait(net::as_tuple(net::use_awaitable));
+    if (ec) co_return;
+    log::error().info("Received SIGHUP: nothing to reload (no TLS certificates configured); "
+                      "still serving");
+  }
+}
+
 // Startup, serving, and the graceful shutdown that never drops an accepted request.
 net::awaitable<int> serve(const Config& config, Acceptor& acceptor, std::list<Worker>& workers,
                           Lifespan& lifespan, net::signal_set& signals) {
@@ -209,6 +221,8 @@ int run_server(const Config& config, const App& app) {
   for (unsigned i = 0; i < config.workers; ++i) workers.emplace_back(config, app);
   Lifespan lifespan(main_context.get_executor(), app, config);
   net::signal_set signals(main_context, SIGINT, SIGTERM);
+  net::signal_set hangups(main_context, SIGHUP);
+  net::co_spawn(main_context, reload_on_hangup(hangups), log::LogEscapedException{"SIGHUP"});
   int exit_code = 0;
   net::co_spawn(main_context, serve(config, acceptor, workers, lifespan, signals),
                 [&](std::exception_ptr error, int code) {
