@@ -170,6 +170,7 @@ void ResponseEncoder::render_head(std::uint64_t first_size, bool more_body) {
   buffer_ += status_line(status_);
   append_date_and_server(buffer_, options_.date_header && !app_date_header_,
                          options_.server_header && !app_server_header_, options_.server_name);
+  buffer_ += options_.extra_headers;
   for (auto [name, value] : start_.headers) {
     // The server owns the framing (ASGI: an app's Transfer-Encoding is ignored).
     if (iequals(name, "transfer-encoding") || iequals(name, "content-length")) continue;
@@ -290,6 +291,7 @@ std::string ResponseEncoder::error_response(int status, std::string_view body,
                                             std::string_view extra_headers) {
   std::string out(status_line(status));
   append_date_and_server(out, options.date_header, options.server_header, options.server_name);
+  out += options.extra_headers;
   append_header(out, "content-type", "text/plain; charset=utf-8");
   append_header(out, "content-length", std::to_string(body.size()));
   out += extra_headers;

@@ -2,16 +2,35 @@
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
+#include <cctype>
 #include <iostream>
+#include <optional>
 #include <utility>
 #include <vector>
 
+#include "asgi/protocol/response_encoder.hpp"
 #include "asgi/registry.hpp"
 #include "asgi/version.hpp"
 
 namespace asgi::server {
 
 namespace {
+
+// "X-Frame-Options: DENY" -> ("x-frame-options", "DENY"): split at the first ':', the value's
+// surrounding blanks dropped (RFC 9110 section 5.5), the name a token, no control characters.
+std::optional<std::pair<std::string, std::string>> parse_default_header(std::string_view text) {
+  std::size_t colon = text.find(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  std::string name(text.substr(0, colon));
+  std::string_view value = text.substr(colon + 1);
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  if (!protocol::is_token(name)) return std::nullopt;
+  for (char c : value)
+    if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7F) return std::nullopt;
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return std::pair{std::move(name), std::string(value)};
+}
 
 std::string available_apps() {
   std::string names;
@@ -96,6 +115,21 @@ CliResult parse_command_line(int argc, char** argv) {
                "Enable/disable the default Server header");
   cli.add_flag("--date-header,!--no-date-header", config.date_header,
                "Enable/disable the default Date header");
+  cli.add_option_function<std::vector<std::string>>(
+         "--header",
+         [&config](const std::vector<std::string>& values) {
+           for (const std::string& text : values) {
+             auto header = parse_default_header(text);
+             if (!header)
+               throw CLI::ValidationError("--header", "'" + text +
+                                                          "' is not NAME:VALUE with a token name "
+                                                          "and a value without control characters");
+             config.default_headers.push_back(std::move(*header));
+           }
+         },
+         "Add a default response header NAME:VALUE (repeatable); a server header replaces the "
+         "default one")
+      ->take_all();
   cli.add_option("--root-path", config.root_path,
                  "Set the ASGI root_path for applications mounted below a URL path");
   add_choice(

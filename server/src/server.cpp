@@ -82,8 +82,9 @@ net::awaitable<void> reload_on_hangup(net::signal_set& hangups) {
   for (;;) {
     auto [ec, signal] = co_await hangups.async_wait(net::as_tuple(net::use_awaitable));
     if (ec) co_return;
-    log::error().info("Received SIGHUP: nothing to reload (no TLS certificates configured); "
-                      "still serving");
+    log::error().info(
+        "Received SIGHUP: nothing to reload (no TLS certificates configured); "
+        "still serving");
   }
 }
 

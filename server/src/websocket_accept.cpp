@@ -66,6 +66,7 @@ net::awaitable<bool> accept_websocket(WebSocketSession::Impl& s, const WebSocket
         if (config.date_header)
           response.set(beast::http::field::date, protocol::cached_http_date());
         if (config.server_header) response.set(beast::http::field::server, "asgiserver");
+        for (const auto& [name, value] : config.default_headers) response.set(name, value);
         if (subprotocol) response.set(beast::http::field::sec_websocket_protocol, *subprotocol);
         for (const auto& [name, value] : extra) response.insert(name, value);
       }));

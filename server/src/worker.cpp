@@ -14,6 +14,11 @@ Worker::Worker(const Config& config, const App& app) : config_(config), app_(app
   if (const AppFunction* function = app.target<AppFunction>()) app_function_ = *function;
   response_defaults_.date_header = config.date_header;
   response_defaults_.server_header = config.server_header;
+  for (const auto& [name, value] : config.default_headers) {
+    if (name == "server") response_defaults_.server_header = false;  // replaced, not doubled
+    extra_headers_ += name + ": " + value + "\r\n";
+  }
+  response_defaults_.extra_headers = extra_headers_;
 }
 
 void Worker::serve(boost::asio::generic::stream_protocol::socket socket) {

@@ -22,6 +22,8 @@ struct ResponseOptions {
   bool date_header = true;
   bool server_header = true;
   std::string_view server_name = "asgiserver";
+  /// Rendered "name: value\r\n" lines sent after date and server on every response (--header).
+  std::string_view extra_headers;
 };
 
 /// Bytes for one write: `prefix` (head and/or chunk-size line), the app's `data`, then `suffix`.

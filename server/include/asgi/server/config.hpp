@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "asgi/protocol/limits.hpp"
 
@@ -36,6 +38,9 @@ struct Config {
   bool access_log = true;
   bool server_header = true;
   bool date_header = true;
+  /// --header NAME:VALUE: default headers on every response, after date and server and before the
+  /// app's (names lowercased). A configured `server` replaces the default one.
+  std::vector<std::pair<std::string, std::string>> default_headers;
   std::string root_path;
   LifespanMode lifespan = LifespanMode::automatic;
 

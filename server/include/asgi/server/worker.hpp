@@ -75,6 +75,7 @@ class Worker {
   using AppFunction = boost::asio::awaitable<void> (*)(Scope, Receive, Send);
   AppFunction app_function_ = nullptr;  ///< app_'s target when it is a plain function
   State state_;
+  std::string extra_headers_;  ///< --header lines, rendered once (response_defaults_ views them)
   protocol::ResponseOptions response_defaults_;
   std::unordered_set<Connection*> connections_;
   std::uint64_t parks_ = 0;
