@@ -134,7 +134,7 @@ RequestParser::RequestParser(const RequestLimits& limits)
   // llhttp keeps a non-const pointer but never writes through it.
   llhttp_init(parser_.get(), HTTP_REQUEST, const_cast<llhttp_settings_t*>(&parser_settings()));
   parser_->data = this;
-  // Every lenient flag stays at its strict default (hardening.md §4).
+  // Every lenient flag stays at its strict default: each one re-opens a request-smuggling hole.
 }
 
 RequestParser::~RequestParser() = default;
@@ -202,7 +202,7 @@ int RequestParser::on_headers_complete() {
   return head_.has_body() ? HPE_PAUSED : 0;
 }
 
-// The checks llhttp leaves to servers (hardening.md §2).
+// The checks llhttp leaves to servers (RFC 9112 sections 3.2, 6.1 and 6.3).
 int RequestParser::check_head() {
   if (head_.http_major != 1) return fail(505, "Unsupported HTTP version");
   if (head_.method == "CONNECT") return fail(405, "CONNECT is not supported");

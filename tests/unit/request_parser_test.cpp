@@ -173,7 +173,7 @@ TEST(RequestParser, DataAfterConnectionCloseIsNeverParsed) {
 }
 
 TEST(RequestParser, RejectsSmugglingShapes) {
-  // hardening.md §5 A/B: framing conflicts and header syntax
+  // Framing conflicts and header syntax (request smuggling vectors)
   EXPECT_EQ(error_of("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: "
                      "chunked\r\n\r\n0\r\n\r\n"),
             400);

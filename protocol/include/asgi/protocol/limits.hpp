@@ -1,5 +1,6 @@
 #pragma once
-// Request limits. Defaults follow ../shared/reference/hardening.md §8: nginx/Node-like sizes.
+// Request limits. Defaults are nginx- and Node-like sizes: large enough for real clients, small
+// enough that a hostile one cannot make a request cost much memory.
 
 #include <cstddef>
 #include <cstdint>
