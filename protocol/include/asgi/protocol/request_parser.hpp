@@ -1,7 +1,8 @@
 #pragma once
 // Incremental HTTP/1.1 request parser on llhttp (every lenient flag off), plus the checks llhttp
 // leaves to servers: Host, versions, transfer codings, CONNECT, asterisk-form and size limits
-// (the request-smuggling and resource checks RFC 9112 asks of servers). I/O-free: feed it bytes in any split; it never reads past the current message.
+// (the request-smuggling and resource checks RFC 9112 asks of servers). I/O-free: feed it bytes in
+// any split; it never reads past the current message.
 
 #include <cstdint>
 #include <memory>
