@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 #include <cctype>
+#include <cstdlib>
 #include <iostream>
 #include <optional>
 #include <utility>
@@ -30,6 +31,19 @@ std::optional<std::pair<std::string, std::string>> parse_default_header(std::str
     if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7F) return std::nullopt;
   for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return std::pair{std::move(name), std::string(value)};
+}
+
+// FORWARDED_ALLOW_IPS, as Uvicorn reads it; a bad value is one line and exit 3 like a bad flag.
+bool parse_trust(const std::string& list, const char* source, Config& config) {
+  std::string error;
+  std::optional<protocol::ProxyTrust> trust = protocol::ProxyTrust::parse(list, &error);
+  if (!trust) {
+    std::cerr << "Error: " << source << ": '" << error << "' is not an IP address or CIDR network"
+              << std::endl;
+    return false;
+  }
+  config.proxy_trust = std::move(*trust);
+  return true;
 }
 
 std::string available_apps() {
@@ -130,6 +144,27 @@ CliResult parse_command_line(int argc, char** argv) {
          "Add a default response header NAME:VALUE (repeatable); a server header replaces the "
          "default one")
       ->take_all();
+  cli.add_flag("--proxy-headers,!--no-proxy-headers", config.proxy_headers,
+               "Enable/disable reading Forwarded and X-Forwarded-For/-Proto/-Host from the peers "
+               "--forwarded-allow-ips trusts");
+  const char* allow_env = std::getenv("FORWARDED_ALLOW_IPS");
+  std::string allow_default(allow_env ? allow_env : protocol::ProxyTrust::default_list);
+  if (allow_env && !parse_trust(allow_default, "FORWARDED_ALLOW_IPS", config))
+    return {std::nullopt, exit_startup_failure};
+  if (!allow_env) parse_trust(allow_default, "", config);
+  cli.add_option_function<std::string>(
+         "--forwarded-allow-ips",
+         [&config](const std::string& list) {
+           std::string error;
+           std::optional<protocol::ProxyTrust> trust = protocol::ProxyTrust::parse(list, &error);
+           if (!trust)
+             throw CLI::ValidationError("--forwarded-allow-ips",
+                                        "'" + error + "' is not an IP address or CIDR network");
+           config.proxy_trust = std::move(*trust);
+         },
+         "Comma-separated IP addresses, CIDR networks, literals (a socket path), unix: (peers "
+         "on a UNIX socket) or * trusted to send proxy headers ($FORWARDED_ALLOW_IPS)")
+      ->default_str(allow_default);
   cli.add_option("--root-path", config.root_path,
                  "Set the ASGI root_path for applications mounted below a URL path");
   add_choice(

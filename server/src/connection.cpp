@@ -57,6 +57,12 @@ void Connection::start() {
   info_.client = std::move(peers->client);
   info_.server = std::move(peers->server);
   client_label_ = std::move(peers->label);
+  if (config().proxy_headers) {
+    const protocol::ProxyTrust& trust = config().proxy_trust;
+    peer_is_trusted_proxy_ = info_.client ? trust.trusts(info_.client->host)
+                                          : trust.trusts_unix_peers() ||
+                                                (info_.server && trust.trusts(info_.server->host));
+  }
   deadlines_.set_owner(weak_from_this());
   output_.set_owner(weak_from_this());
   serve_in_coroutine();
@@ -99,6 +105,7 @@ net::awaitable<Connection::ServeEnd> Connection::serve() {
     }
     protocol::RequestHead& request = request_.parser().head();
     park_policy_.on_request();
+    read_forwarded(request);
     if (protocol::is_websocket_upgrade(request) && config().ws != WebSocketMode::none) {
       bool handshake_ok = co_await check_upgrade(request);
       if (handshake_ok) co_return ServeEnd::upgraded;  // run_websocket takes over
@@ -110,6 +117,15 @@ net::awaitable<Connection::ServeEnd> Connection::serve() {
   if (output_.has_held()) co_await output_.flush();
   co_await close_gracefully(linger);
   co_return ServeEnd::closed;
+}
+
+// Only a trusted peer's proxy headers count; anyone else's are left in the headers, unread.
+void Connection::read_forwarded(const protocol::RequestHead& head) {
+  if (!peer_is_trusted_proxy_) return;
+  forwarded_ = protocol::read_proxy_headers(head.headers, config().proxy_trust);
+  forwarded_label_.clear();
+  if (forwarded_.client && !forwarded_.client->host.empty())
+    forwarded_label_ = forwarded_.client->host + ":" + std::to_string(*forwarded_.client->port);
 }
 
 // Parses until a request head is complete. The keep-alive timeout covers the wait for a request's
@@ -273,7 +289,11 @@ net::awaitable<bool> Connection::serve_http(protocol::RequestHead& head) {
   std::exception_ptr error;
   try {
     // The scope is built straight into the app's parameter: no Scope moves on the way.
-    auto make_scope = [&] { return protocol::build_http_scope(head, info_, worker_.state()); };
+    auto make_scope = [&] {
+      Scope scope = protocol::build_http_scope(head, info_, worker_.state());
+      if (!forwarded_.empty()) protocol::apply_forwarded(scope, forwarded_);
+      return scope;
+    };
     boost::asio::awaitable<void> app =
         worker_.call_app(make_scope, Receive(exchange), Send(exchange));
     co_await std::move(app);

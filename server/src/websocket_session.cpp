@@ -154,8 +154,11 @@ net::awaitable<WebSocketSession::Outcome> WebSocketSession::run() {
   try {
     // Built straight into the app's parameter: the scope lives in the app's frame only.
     auto make_scope = [&s] {
-      return protocol::build_websocket_scope(*s.head, s.connection->info(),
-                                             s.connection->worker().state(), s.cycle.offered());
+      Scope scope = protocol::build_websocket_scope(
+          *s.head, s.connection->info(), s.connection->worker().state(), s.cycle.offered());
+      if (!s.connection->forwarded().empty())
+        protocol::apply_forwarded(scope, s.connection->forwarded());
+      return scope;
     };
     net::awaitable<void> app =
         s.connection->worker().call_app(make_scope, Receive(self), Send(self));

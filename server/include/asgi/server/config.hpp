@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "asgi/protocol/limits.hpp"
+#include "asgi/protocol/proxy_trust.hpp"
 
 namespace asgi::server {
 
@@ -42,6 +43,11 @@ struct Config {
   /// app's (names lowercased). A configured `server` replaces the default one.
   std::vector<std::pair<std::string, std::string>> default_headers;
   std::string root_path;
+  /// --proxy-headers: a trusted peer's Forwarded / X-Forwarded-* set client, scheme and host.
+  bool proxy_headers = true;
+  /// --forwarded-allow-ips: the peers trusted to speak for the client.
+  protocol::ProxyTrust proxy_trust =
+      *protocol::ProxyTrust::parse(protocol::ProxyTrust::default_list);
   LifespanMode lifespan = LifespanMode::automatic;
 
   Seconds timeout_keep_alive{5.0};          ///< idle time allowed before (and between) requests

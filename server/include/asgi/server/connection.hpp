@@ -26,6 +26,7 @@
 #include <memory>
 #include <string>
 
+#include "asgi/protocol/proxy_headers.hpp"
 #include "asgi/protocol/request_parser.hpp"
 #include "asgi/protocol/scope_builder.hpp"
 #include "asgi/server/deadlines.hpp"
@@ -62,8 +63,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Transport& transport() { return transport_; }
   Output& output() { return output_; }
   RequestReader& request() { return request_; }
-  const std::string& client_label() const { return client_label_; }
+  /// The client for log lines: the one a trusted proxy named for the current request, else the
+  /// peer ("host:port", empty on a UNIX socket).
+  const std::string& client_label() const {
+    return forwarded_label_.empty() ? client_label_ : forwarded_label_;
+  }
   const protocol::ConnectionInfo& info() const { return info_; }
+  /// What a trusted proxy said about the current request (empty when nothing or not trusted).
+  const protocol::ForwardedRequest& forwarded() const { return forwarded_; }
   /// Where the current response's head is rendered (one string per connection, reused).
   std::string& response_scratch() { return response_scratch_; }
   /// True when unparsed bytes (a pipelined request) are already buffered.
@@ -78,6 +85,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   enum class ReadAhead { data, not_yet, closed };
 
   void serve_in_coroutine();
+  void read_forwarded(const protocol::RequestHead& head);
   boost::asio::awaitable<ServeEnd> serve();
   boost::asio::awaitable<HeadResult> read_head();
   ReadAhead read_ahead_now();  ///< a non-blocking read, after the others had their turn
@@ -98,6 +106,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   RequestReader request_;
   protocol::ConnectionInfo info_;
   std::string client_label_;  ///< "host:port" for logs
+  bool peer_is_trusted_proxy_ = false;
+  protocol::ForwardedRequest forwarded_;
+  std::string forwarded_label_;  ///< forwarded_'s client for logs
   std::string response_scratch_;
   std::shared_ptr<WebSocketSession> websocket_;  ///< set while serving a WebSocket
   boost::asio::cancellation_signal cancel_signal_;
