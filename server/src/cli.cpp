@@ -214,6 +214,17 @@ CliResult parse_command_line(int argc, char** argv) {
                  "Most header fields in a request (431 above)")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
+  cli.add_option("--limit-concurrency", config.limit_concurrency,
+                 "Requests and WebSockets in flight in a process before new ones get a 503 (0: no "
+                 "limit)")
+      ->capture_default_str();
+  cli.add_option("--limit-max-requests", config.limit_max_requests,
+                 "Shut down gracefully after this many requests (0: never); under --workers the "
+                 "worker is replaced")
+      ->capture_default_str();
+  cli.add_option("--limit-max-requests-jitter", config.limit_max_requests_jitter,
+                 "Add a random 0..N to --limit-max-requests, so workers do not restart together")
+      ->capture_default_str();
   cli.add_option("--limit-request-body", config.limits.max_body_bytes,
                  "Largest request body in bytes, 0 for no limit (413 above)")
       ->capture_default_str();

@@ -38,6 +38,7 @@ Connection::Connection(Transport transport, Worker& worker)
 }
 
 Connection::~Connection() {
+  leave_load();  // a WebSocket holds its slot until the connection ends
   worker_.remove(this);
 }
 
@@ -93,6 +94,7 @@ net::awaitable<Connection::ServeEnd> Connection::serve() {
   if (std::exchange(serve_declined_upgrade_, false)) {
     // The app declined the websocket scope of the request still in the parser: serve it as HTTP.
     keep_alive = co_await serve_http(request_.parser().head());
+    leave_load();
     linger = !keep_alive;
   }
   while (keep_alive) {
@@ -106,6 +108,11 @@ net::awaitable<Connection::ServeEnd> Connection::serve() {
     protocol::RequestHead& request = request_.parser().head();
     park_policy_.on_request();
     read_forwarded(request);
+    if (!enter_load()) {
+      co_await answer_overloaded(request);
+      linger = true;
+      break;
+    }
     if (protocol::is_websocket_upgrade(request) && config().ws != WebSocketMode::none) {
       bool handshake_ok = co_await check_upgrade(request);
       if (handshake_ok) co_return ServeEnd::upgraded;  // run_websocket takes over
@@ -113,6 +120,7 @@ net::awaitable<Connection::ServeEnd> Connection::serve() {
       break;
     }
     keep_alive = co_await serve_http(request);
+    leave_load();
   }
   if (output_.has_held()) co_await output_.flush();
   co_await close_gracefully(linger);
@@ -126,6 +134,25 @@ void Connection::read_forwarded(const protocol::RequestHead& head) {
   forwarded_label_.clear();
   if (forwarded_.client && !forwarded_.client->host.empty())
     forwarded_label_ = forwarded_.client->host + ":" + std::to_string(*forwarded_.client->port);
+}
+
+bool Connection::enter_load() {
+  ProcessLoad* load = worker_.load();
+  holds_load_slot_ = !load || load->try_enter();
+  return holds_load_slot_;
+}
+
+void Connection::leave_load() {
+  if (std::exchange(holds_load_slot_, false) && worker_.load()) worker_.load()->leave();
+}
+
+// Over --limit-concurrency: as Uvicorn, the request is answered with a 503 instead of the app
+// (the same bytes: text/plain "Service Unavailable", connection: close), logged once as a warning
+// and in the access log. Nothing is queued.
+net::awaitable<void> Connection::answer_overloaded(protocol::RequestHead& head) {
+  log::error().warn("Exceeded concurrency limit.");
+  auto exchange = std::make_shared<HttpExchange>(shared_from_this(), head, !head.has_body());
+  co_await exchange->answer_instead(503);
 }
 
 // Parses until a request head is complete. The keep-alive timeout covers the wait for a request's

@@ -223,6 +223,14 @@ net::awaitable<bool> HttpExchange::finish(std::exception_ptr error) {
   co_return true;
 }
 
+net::awaitable<void> HttpExchange::answer_instead(int status) {
+  mark_app_finished();
+  std::string response =
+      protocol::ResponseEncoder::error_response(status, protocol::reason_phrase(status), options_);
+  log_access(status);
+  co_await connection_->output().write({response, {}, {}});
+}
+
 // The app answered without reading the whole body. Read and drop a little of it to keep the
 // connection; past the budget, closing is cheaper.
 net::awaitable<bool> HttpExchange::drain_body() {

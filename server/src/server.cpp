@@ -17,6 +17,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <list>
+#include <random>
 
 #include "asgi/server/cli.hpp"
 #include "asgi/server/lifespan.hpp"
@@ -200,7 +201,19 @@ struct RemoveSocketFile {
 
 }  // namespace
 
+// --limit-max-requests plus a random share of the jitter, so that worker processes started
+// together are not all recycled at the same moment.
+std::uint64_t max_requests_with_jitter(const Config& config) {
+  if (!config.limit_max_requests || !config.limit_max_requests_jitter)
+    return config.limit_max_requests;
+  std::random_device random;
+  return config.limit_max_requests +
+         std::uniform_int_distribution<std::uint64_t>(0, config.limit_max_requests_jitter)(random);
+}
+
 int run_server(const Config& config, const App& app) {
+  const std::uint64_t max_requests = max_requests_with_jitter(config);
+  ProcessLoad load(config.limit_concurrency, max_requests);
   // Declared first, destroyed last: operations pending on main_context hold sockets of the
   // workers' contexts. A list, because workers are neither copyable nor movable.
   std::list<Worker> workers;
@@ -219,10 +232,19 @@ int run_server(const Config& config, const App& app) {
     socket_file.bound = true;
   }
 
-  for (unsigned i = 0; i < config.workers; ++i) workers.emplace_back(config, app);
+  for (unsigned i = 0; i < config.workers; ++i) workers.emplace_back(config, app, &load);
   Lifespan lifespan(main_context.get_executor(), app, config);
   net::signal_set signals(main_context, SIGINT, SIGTERM);
   net::signal_set hangups(main_context, SIGHUP);
+  // Reaching --limit-max-requests starts the same graceful shutdown as SIGTERM.
+  load.on_max_requests([&main_context, &signals, &workers, limit = max_requests] {
+    // At once, so that the response to this very request already says `connection: close`.
+    for (Worker& worker : workers) worker.begin_shutdown();
+    net::post(main_context, [&signals, limit] {
+      log::error().info("Maximum request limit of {} exceeded. Terminating process.", limit);
+      signals.cancel();
+    });
+  });
   net::co_spawn(main_context, reload_on_hangup(hangups), log::LogEscapedException{"SIGHUP"});
   int exit_code = 0;
   net::co_spawn(main_context, serve(config, acceptor, workers, lifespan, signals),

@@ -10,7 +10,8 @@
 
 namespace asgi::server {
 
-Worker::Worker(const Config& config, const App& app) : config_(config), app_(app) {
+Worker::Worker(const Config& config, const App& app, ProcessLoad* load)
+    : config_(config), app_(app), load_(load) {
   if (const AppFunction* function = app.target<AppFunction>()) app_function_ = *function;
   response_defaults_.date_header = config.date_header;
   response_defaults_.server_header = config.server_header;
@@ -52,7 +53,7 @@ void Worker::remove(Connection* connection) {
 }
 
 void Worker::begin_shutdown() {
-  shutting_down_ = true;
+  if (shutting_down_.exchange(true)) return;  // --limit-max-requests may have begun it already
   boost::asio::post(context_, [this] {
     for (Connection* connection : connections_) connection->begin_shutdown();
   });

@@ -59,6 +59,12 @@ struct Config {
   Seconds timeout_lifespan_shutdown{30.0};
 
   protocol::RequestLimits limits;
+  /// --limit-concurrency: requests and WebSockets in flight in the process; more get a 503.
+  std::size_t limit_concurrency = 0;
+  /// --limit-max-requests: shut the process down gracefully after this many requests (0: never),
+  /// plus a random 0..jitter so that workers started together do not all restart together.
+  std::uint64_t limit_max_requests = 0;
+  std::uint64_t limit_max_requests_jitter = 0;
 
   WebSocketMode ws = WebSocketMode::automatic;
   std::size_t ws_max_size = 16u << 20;  ///< largest message; bigger -> close 1009

@@ -86,6 +86,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void serve_in_coroutine();
   void read_forwarded(const protocol::RequestHead& head);
+  bool enter_load();  ///< false: over --limit-concurrency
+  void leave_load();
+  boost::asio::awaitable<void> answer_overloaded(protocol::RequestHead& head);
   boost::asio::awaitable<ServeEnd> serve();
   boost::asio::awaitable<HeadResult> read_head();
   ReadAhead read_ahead_now();  ///< a non-blocking read, after the others had their turn
@@ -114,7 +117,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   boost::asio::cancellation_signal cancel_signal_;
   ParkPolicy park_policy_;
   ReadAheadPolicy read_ahead_;
-  bool idle_ = false;                    ///< waiting for the first byte of a request (or parked)
+  bool holds_load_slot_ = false;  ///< a request or WebSocket of ours counts in the process load
+  bool idle_ = false;             ///< waiting for the first byte of a request (or parked)
   bool serve_declined_upgrade_ = false;  ///< serve() starts with the request in the parser
 };
 

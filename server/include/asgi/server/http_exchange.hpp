@@ -30,6 +30,8 @@ class HttpExchange final : public detail::Channel {
   /// Called once the app returned (or threw `error`). Returns true when the connection can carry
   /// another request.
   boost::asio::awaitable<bool> finish(std::exception_ptr error);
+  /// Answers the request with the server's own `status` response instead of calling the app.
+  boost::asio::awaitable<void> answer_instead(int status);
   /// The common case of finish() (the app returned with its response complete and the request
   /// body read), without a coroutine: whether the connection can carry another request, or
   /// nullopt when finish() has work to do.

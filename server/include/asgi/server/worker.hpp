@@ -13,6 +13,7 @@
 #include "asgi/protocol/response_encoder.hpp"
 #include "asgi/server/config.hpp"
 #include "asgi/server/memory_trim.hpp"
+#include "asgi/server/process_load.hpp"
 
 namespace asgi::server {
 
@@ -21,7 +22,8 @@ class Transport;
 
 class Worker {
  public:
-  Worker(const Config& config, const App& app);
+  /// `load` (optional): the process-wide counts for --limit-concurrency / --limit-max-requests.
+  Worker(const Config& config, const App& app, ProcessLoad* load = nullptr);
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
@@ -36,6 +38,7 @@ class Worker {
     if (app_function_) return app_function_(make_scope(), std::move(receive), std::move(send));
     return app_(make_scope(), std::move(receive), std::move(send));
   }
+  ProcessLoad* load() const { return load_; }
   const State& state() const { return state_; }
   /// Set before serving starts: the lifespan state, shallow-copied into every request scope.
   void set_state(const State& state) { state_ = state; }
@@ -72,6 +75,7 @@ class Worker {
  private:
   const Config& config_;
   const App& app_;
+  ProcessLoad* load_;
   using AppFunction = boost::asio::awaitable<void> (*)(Scope, Receive, Send);
   AppFunction app_function_ = nullptr;  ///< app_'s target when it is a plain function
   State state_;
