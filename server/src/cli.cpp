@@ -96,7 +96,15 @@ CliResult parse_command_line(int argc, char** argv) {
   cli.add_option("--host", config.host, "Bind socket to this host")->capture_default_str();
   cli.add_option("--port", config.port, "Bind socket to this port (0: any free port)")
       ->capture_default_str();
-  cli.add_option("--uds", config.uds, "Bind to a UNIX domain socket (instead of host and port)");
+  std::vector<std::string> bind_texts;
+  cli.add_option("--bind,-b", bind_texts,
+                 "Listen on HOST:PORT, [IPv6]:PORT, unix:PATH or fd://N (repeatable); replaces "
+                 "--host/--port");
+  std::string uds;
+  cli.add_option("--uds", uds, "Listen on a UNIX domain socket (same as --bind unix:PATH)");
+  std::optional<int> inherited_fd;
+  cli.add_option("--fd", inherited_fd,
+                 "Listen on an inherited, already listening socket (same as --bind fd://N)");
   cli.add_option_function<std::string>(
          "--uds-mode",
          [&config](const std::string& octal) {
@@ -111,9 +119,27 @@ CliResult parse_command_line(int argc, char** argv) {
                   octal.find_first_not_of("01234567") == std::string::npos;
         return ok ? "" : "must be an octal file mode such as 660";
       });
-  cli.add_option("--workers", config.workers, "Event-loop threads")
+  const char* concurrency = std::getenv("WEB_CONCURRENCY");
+  if (concurrency) {
+    char* end = nullptr;
+    unsigned long value = std::strtoul(concurrency, &end, 10);
+    if (!*concurrency || *end || value < 1 || value > 256) {
+      std::cerr << "Error: WEB_CONCURRENCY: '" << concurrency << "' is not a number from 1 to 256"
+                << std::endl;
+      return {std::nullopt, exit_startup_failure};
+    }
+    config.workers = static_cast<unsigned>(value);
+  }
+  cli.add_option("--workers", config.workers,
+                 "Worker processes under a supervisor ($WEB_CONCURRENCY); 1 serves in this process")
       ->capture_default_str()
       ->check(CLI::Range(1u, 256u));
+  cli.add_option("--threads", config.threads,
+                 "Event-loop threads per process, each accepting on its own socket")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 256u));
+  add_seconds(cli, "--timeout-worker-healthcheck", config.timeout_worker_healthcheck,
+              "Replace a worker process whose event loops do not answer a ping this long");
   cli.add_option("--backlog", config.backlog, "Maximum number of pending connections")
       ->capture_default_str()
       ->check(CLI::Range(1, 65535));
@@ -239,6 +265,19 @@ CliResult parse_command_line(int argc, char** argv) {
     std::cerr << "Error: " << e.what() << " (see --help)" << std::endl;
     return {std::nullopt, exit_startup_failure};
   }
+
+  for (const std::string& text : bind_texts) {
+    std::string error;
+    std::optional<BindAddress> bind = BindAddress::parse(text, error);
+    if (!bind) {
+      std::cerr << "Error: --bind '" << text << "': " << error << std::endl;
+      return {std::nullopt, exit_startup_failure};
+    }
+    config.binds.push_back(std::move(*bind));
+  }
+  if (!uds.empty()) config.binds.push_back({.kind = BindAddress::Kind::unix_socket, .path = uds});
+  if (inherited_fd)
+    config.binds.push_back({.kind = BindAddress::Kind::inherited_fd, .fd = *inherited_fd});
 
   if (!positional_app.empty()) {
     if (!config.app_name.empty() && config.app_name != positional_app) {

@@ -1,9 +1,13 @@
 #include "asgi/server/worker.hpp"
 
+#include <sys/socket.h>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "asgi/server/connection.hpp"
 #include "asgi/server/logging.hpp"
@@ -30,7 +34,36 @@ void Worker::serve(Transport transport) {
   std::make_shared<Connection>(std::move(transport), *this)->start();
 }
 
+void Worker::listen_on(int fd) {
+  sockaddr_storage address{};
+  socklen_t length = sizeof address;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  int protocol = address.ss_family == AF_UNIX ? 0 : IPPROTO_TCP;
+  acceptors_.push_back(std::make_unique<Acceptor>(
+      context_, boost::asio::generic::stream_protocol(address.ss_family, protocol), fd));
+}
+
+// Accepts onto this worker's own loop: a connection lives on the thread that accepted it.
+boost::asio::awaitable<void> Worker::accept_loop(std::size_t index) {
+  Acceptor& acceptor = *acceptors_[index];
+  for (;;) {
+    auto [ec, socket] =
+        co_await acceptor.async_accept(boost::asio::as_tuple(boost::asio::use_awaitable));
+    if (ec == boost::asio::error::operation_aborted || !acceptor.is_open()) co_return;
+    if (ec) {
+      // EMFILE and friends: back off instead of spinning (Asio's throttling_proxy example).
+      log::error().warn("Accept failed: {}", ec.message());
+      boost::asio::steady_timer pause(context_, std::chrono::milliseconds(100));
+      co_await pause.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+      continue;
+    }
+    serve(std::move(socket));
+  }
+}
+
 void Worker::start() {
+  for (std::size_t i = 0; i < acceptors_.size(); ++i)
+    boost::asio::co_spawn(context_, accept_loop(i), log::LogEscapedException{"accept loop"});
   thread_ = std::thread([this] {
     auto guard = boost::asio::make_work_guard(context_);
     context_.run();
@@ -55,6 +88,8 @@ void Worker::remove(Connection* connection) {
 void Worker::begin_shutdown() {
   if (shutting_down_.exchange(true)) return;  // --limit-max-requests may have begun it already
   boost::asio::post(context_, [this] {
+    boost::system::error_code ignored;
+    for (auto& acceptor : acceptors_) acceptor->close(ignored);  // new connections are refused
     for (Connection* connection : connections_) connection->begin_shutdown();
   });
 }

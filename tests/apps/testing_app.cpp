@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <variant>
 
 #include <boost/asio/as_tuple.hpp>
@@ -235,6 +236,17 @@ net::awaitable<void> testing_app(asgi::Scope scope, asgi::Receive receive, asgi:
     throw std::runtime_error("testing: raised after start");
   }
   if (path == "/no-response") co_return;
+  if (path == "/thread") {  // which event-loop thread serves this connection
+    co_await send_text(send, 200,
+                       std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id())));
+    co_return;
+  }
+  if (path == "/block") {  // blocks its event loop for ?ms= (what an app must never do)
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(query_number(scope.query_string, "ms", 0)));
+    co_await send_text(send, 200, "unblocked");
+    co_return;
+  }
   if (path == "/incomplete") {
     co_await start_partial(send);
     co_return;

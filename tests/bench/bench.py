@@ -339,7 +339,7 @@ class Bench:
     # -- server factories: a fresh process on a fresh port each time --
     def asgiserver_server(self, app, *extra, env=None):
         port = free_port()
-        argv = [str(self.asgiserver), "--app", app, "--port", str(port), "--workers", "1",
+        argv = [str(self.asgiserver), "--app", app, "--port", str(port), "--threads", "1",
                 "--no-access-log", "--log-level", "warning", "--timeout-keep-alive", "300", *extra]
         return Server("asgiserver", argv, port, env=env)
 
@@ -563,7 +563,7 @@ class Bench:
             port = free_port()
             out = self.tmp / f"callgrind.{requests}.out"
             argv = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", str(self.asgiserver),
-                    "--app", "hello", "--port", str(port), "--workers", "1", "--no-access-log",
+                    "--app", "hello", "--port", str(port), "--threads", "1", "--no-access-log",
                     "--log-level", "warning"]
             server = Server("asgiserver (callgrind)", argv, port, start_timeout=180,
                             stop_signal=signal.SIGINT).start(self.tmp)
@@ -1022,7 +1022,7 @@ def main():
                        "queue and with it most of the measured latency: *nginx + access log* is the same "
                        "nginx made a little slower than wrk, a control for that. p99 also catches every time "
                        "a server was scheduled out; on a busy shared machine it is the noisiest number here.")
-    bench.notes.append("asgiserver runs `--workers 1 --no-access-log --timeout-keep-alive 300` (the stream app also "
+    bench.notes.append("asgiserver runs `--threads 1 --no-access-log --timeout-keep-alive 300` (the stream app also "
                        "`--limit-request-body 0`); Uvicorn `--loop uvloop --http httptools --ws websockets "
                        "--lifespan off --no-access-log` with Debian's /usr/bin/python3; nginx `worker_processes 1`, "
                        "`keepalive_requests` raised so it does not close every 1000th connection.")

@@ -35,7 +35,7 @@ const servers = new Set();  // every child still running, killed on any way out
 
 // Starts the server and resolves with {child, url, port, log()} once its banner is on stderr.
 function startServer(port = 0, extraArgs = []) {
-  const args = ["--app", "crab_app", "--port", String(port), "--workers", "2", ...extraArgs];
+  const args = ["--app", "crab_app", "--port", String(port), "--threads", "2", ...extraArgs];
   const child = spawn(SERVER, args, {
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -30,7 +30,8 @@ class CliExitTest(unittest.TestCase):
         self.assertEqual(status, 0, err)
         text = "\n".join(out + err)
         self.assertRegex(text, r"(?i)usage")
-        for option in ("--app", "--port", "--host", "--workers", "--timeout-keep-alive",
+        for option in ("--app", "--port", "--host", "--workers", "--threads", "--bind", "--fd",
+                       "--backlog", "--timeout-keep-alive",
                        "--limit-request-body", "--root-path"):
             self.assertIn(option, text)
 
@@ -61,6 +62,11 @@ class CliExitTest(unittest.TestCase):
         cases = [("--app", "hello", "--port", "abc"),
                  ("--app", "hello", "--nope"),
                  ("--app", "hello", "--workers", "0"),
+                 ("--app", "hello", "--threads", "0"),
+                 ("--app", "hello", "--bind", "localhost"),
+                 ("--app", "hello", "--bind", "[::1]8000"),
+                 ("--app", "hello", "--bind", "fd://x"),
+                 ("--app", "hello", "--bind", "127.0.0.1:99999"),
                  ("--app", "hello", "--timeout-keep-alive", "-1"),
                  ("--app", "hello", "--log-level", "loud")]
         for args in cases:
@@ -157,9 +163,9 @@ class CliServeTest(unittest.TestCase):
         SIGINT, so the server still exits within 5 s."""
         self.check_signal(signal.SIGINT, idle_connection=True)
 
-    def test_several_workers(self):
-        """--workers 3: 30 connections spread over the workers are all served."""
-        server = self.start("--workers", "3")
+    def test_several_threads(self):
+        """--threads 3: 30 connections spread over the event-loop threads are all served."""
+        server = self.start("--threads", "3")
         readers = [Reader(server.connect()) for _ in range(30)]
         for r in readers:
             self.addCleanup(r.sock.close)

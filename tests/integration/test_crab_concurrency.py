@@ -14,7 +14,7 @@ from support import SANITIZER_REPORT, Reader, Server, request
 
 class ConcurrencyTestCase(unittest.TestCase):
     def setUp(self):
-        self.server = Server("crab_app", "--workers", "1")
+        self.server = Server("crab_app", "--threads", "1")
         self.addCleanup(self.server.kill)
         self.server.start()
 

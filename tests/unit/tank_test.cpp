@@ -441,7 +441,7 @@ struct Visitor {
 };
 
 TEST(TankApp, TwoVisitorsOnTwoThreadsShareOneTank) {
-  // As `asgiserver --workers 2` would have them: each connection on its own event loop.
+  // As `asgiserver --threads 2` would have them: each connection on its own event loop.
   Visitor feeder, watcher;
   std::thread feeder_thread([&] {
     feeder.run({{0ms, asgi::WebSocketConnect{}},

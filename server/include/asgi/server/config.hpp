@@ -10,6 +10,7 @@
 
 #include "asgi/protocol/limits.hpp"
 #include "asgi/protocol/proxy_trust.hpp"
+#include "asgi/server/bind_address.hpp"
 
 namespace asgi::server {
 
@@ -27,13 +28,16 @@ enum class LifespanMode { automatic, on, off };
 enum class WebSocketMode { automatic, none };
 
 struct Config {
-  std::string app_name;  ///< a registered name, or an app library: PATH.so[:NAME]
-  bool factory = false;  ///< app_name is a factory returning the app
-  std::string host = "127.0.0.1";
+  std::string app_name;            ///< a registered name, or an app library: PATH.so[:NAME]
+  bool factory = false;            ///< app_name is a factory returning the app
+  std::string host = "127.0.0.1";  ///< with port: bound when nothing else is (no --bind etc.)
   std::uint16_t port = 8000;
-  std::string uds;                   ///< a UNIX-domain socket path instead of host and port
+  /// --bind, --uds and --fd, in the order given (host and port join them when given explicitly).
+  std::vector<BindAddress> binds;
   std::optional<unsigned> uds_mode;  ///< the socket file's mode (default 0666)
-  unsigned workers = 1;              ///< event-loop threads
+  unsigned workers = 1;              ///< processes; more than one runs them under a supervisor
+  unsigned threads = 1;              ///< event-loop threads per process
+  Seconds timeout_worker_healthcheck{5.0};  ///< a worker process this long silent is replaced
   int backlog = 2048;
   LogLevel log_level = LogLevel::info;
   bool access_log = true;

@@ -3,11 +3,15 @@
 // owns the connections accepted onto it.
 
 #include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/basic_socket_acceptor.hpp>
 #include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/io_context.hpp>
 #include <cstdint>
+#include <memory>
 #include <thread>
 #include <unordered_set>
+#include <vector>
 
 #include "asgi/app.hpp"
 #include "asgi/protocol/response_encoder.hpp"
@@ -22,6 +26,7 @@ class Transport;
 
 class Worker {
  public:
+  using Acceptor = boost::asio::basic_socket_acceptor<boost::asio::generic::stream_protocol>;
   /// `load` (optional): the process-wide counts for --limit-concurrency / --limit-max-requests.
   Worker(const Config& config, const App& app, ProcessLoad* load = nullptr);
   Worker(const Worker&) = delete;
@@ -50,12 +55,14 @@ class Worker {
   /// Serves `transport` (on this worker's context), for instance an in-memory stream.
   void serve(Transport transport);
 
-  void start();  ///< runs the loop on a new thread
+  /// Accepts on `fd` (a listening socket this worker now owns) once started.
+  void listen_on(int fd);
+  void start();  ///< runs the loop on a new thread, accepting on every listen_on() socket
   void stop();   ///< stops the loop (pending connections are abandoned) and joins
 
   // ---- graceful shutdown (callable from any thread) ----
   /// Idle connections close now; busy ones close after their current response.
-  void begin_shutdown();
+  void begin_shutdown();  ///< also stops accepting
   /// Cancels whatever still runs: an app before its response start gets a 500.
   void cancel_connections();
   std::size_t connection_count() const { return connection_count_.load(); }
@@ -81,6 +88,7 @@ class Worker {
   State state_;
   std::string extra_headers_;  ///< --header lines, rendered once (response_defaults_ views them)
   protocol::ResponseOptions response_defaults_;
+  boost::asio::awaitable<void> accept_loop(std::size_t index);
   std::unordered_set<Connection*> connections_;
   std::uint64_t parks_ = 0;
   std::atomic<std::size_t> connection_count_{0};
@@ -89,6 +97,7 @@ class Worker {
   // Declared last: destroyed first, so coroutine frames it holds die before what they reference.
   boost::asio::io_context context_{1};
   MemoryTrim memory_trim_{context_};  // after context_: its timer goes before the context does
+  std::vector<std::unique_ptr<Acceptor>> acceptors_;  // after context_, for the same reason
 };
 
 }  // namespace asgi::server
