@@ -43,7 +43,10 @@ Connection::~Connection() {
 }
 
 void Connection::begin_shutdown() {
-  if (idle_) transport_.cancel();          // read_head sees the shutdown and closes quietly
+  // An idle keep-alive connection closes quietly (read_head sees the shutdown). A fresh one is
+  // not cancelled: its client connected before the listener closed and is sending a request,
+  // which is served (with connection: close), or a rolling restart would fail it.
+  if (idle_ && !fresh()) transport_.cancel();
   if (websocket_) websocket_->shutdown();  // close 1012
 }
 
@@ -184,9 +187,10 @@ net::awaitable<Connection::HeadResult> Connection::read_head() {
       if (read_ahead == ReadAhead::data) continue;
       if (read_ahead == ReadAhead::closed) co_return HeadResult::closed;
     }
-    // Shutting down: a connection with no request under way closes now (bytes already in the
-    // kernel buffer are a request the client sent before we stopped: serve it).
-    if (!started && shutting_down() && transport_.available() == 0) co_return HeadResult::closed;
+    // Shutting down: a keep-alive connection with no request under way closes now (bytes already
+    // in the kernel buffer are a request the client sent before we stopped: serve it).
+    if (!started && shutting_down() && !fresh() && transport_.available() == 0)
+      co_return HeadResult::closed;
     if (started && header_deadline == Clock::time_point::max())
       header_deadline = Clock::now() + to_clock(config().timeout_request_header);
     Clock::time_point now = Clock::now();
@@ -203,7 +207,7 @@ net::awaitable<Connection::HeadResult> Connection::read_head() {
     idle_ = false;
     deadlines_.clear(Deadlines::read);
     deadlines_.clear(Deadlines::park);
-    if (n == 0 && !started && shutting_down()) co_return HeadResult::closed;
+    if (n == 0 && !started && shutting_down() && !fresh()) co_return HeadResult::closed;
     if (!started && ec == net::error::operation_aborted && deadlines_.expired(Deadlines::park) &&
         !deadlines_.expired(Deadlines::read)) {
       deadlines_.set(Deadlines::read, keep_alive_deadline);  // still runs while parked

@@ -1,5 +1,6 @@
 #include "asgi/server/server.hpp"
 
+#include <sys/socket.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
@@ -8,6 +9,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -18,6 +20,7 @@
 #include "asgi/server/lifespan.hpp"
 #include "asgi/server/listeners.hpp"
 #include "asgi/server/logging.hpp"
+#include "asgi/server/supervisor.hpp"
 #include "asgi/server/transport.hpp"
 #include "asgi/server/worker.hpp"
 
@@ -61,20 +64,55 @@ net::awaitable<void> reload_on_hangup(net::signal_set& hangups) {
   }
 }
 
+// A worker process's side of the supervisor's channel: pings are answered once every event loop
+// of this process ran them (a loop blocked by app code makes the process miss its health check);
+// the channel's end means the supervisor is gone, and the worker shuts down gracefully.
+net::awaitable<void> answer_supervisor(int fd, std::list<Worker>& workers,
+                                       net::signal_set& signals) {
+  auto executor = co_await net::this_coro::executor;
+  net::local::stream_protocol::socket channel(executor, net::local::stream_protocol(), fd);
+  char byte = 0;
+  for (;;) {
+    auto [ec, n] =
+        co_await channel.async_read_some(net::buffer(&byte, 1), net::as_tuple(net::use_awaitable));
+    if (ec) break;
+    if (byte != channel::ping) continue;
+    auto pending = std::make_shared<std::size_t>(workers.size());
+    for (Worker& worker : workers) {
+      net::post(worker.context(), [pending, executor, fd] {
+        net::post(executor, [pending, fd] {
+          if (--*pending > 0) return;
+          char pong = channel::pong;
+          ::send(fd, &pong, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+        });
+      });
+    }
+  }
+  boost::system::error_code ignored;
+  channel.release(ignored);  // open for good: a late pong must not land on a reused descriptor
+  log::error().warn("The supervisor is gone; shutting down");
+  signals.cancel();
+}
+
 // Startup, serving, and the graceful shutdown that never drops an accepted request.
 net::awaitable<int> serve(const Config& config, const Listeners& listeners,
-                          std::list<Worker>& workers, Lifespan& lifespan,
-                          net::signal_set& signals) {
+                          std::list<Worker>& workers, Lifespan& lifespan, net::signal_set& signals,
+                          int supervisor_channel) {
   bool started = co_await lifespan.startup();
   if (!started) co_return exit_startup_failure;
   for (Worker& worker : workers) {
     worker.set_state(lifespan.state());
     worker.start();
   }
-  for (const Listener& listener : listeners.all())
-    log::error().info("asgiserver running on {} (Press CTRL+C to quit)", listener.description);
-  // A systemd Type=notify service (NOTIFY_SOCKET set) is started once this says so.
-  ::sd_notify(0, "READY=1");
+  if (supervisor_channel >= 0) {  // the supervisor printed the addresses
+    char ready = channel::ready;
+    ::send(supervisor_channel, &ready, 1, MSG_NOSIGNAL);
+  } else {
+    for (const Listener& listener : listeners.all())
+      log::error().info("asgiserver running on {} (Press CTRL+C to quit)", listener.description);
+    // A systemd Type=notify service (NOTIFY_SOCKET set) is started once this says so.
+    ::sd_notify(0, "READY=1");
+  }
 
   co_await signals.async_wait(net::as_tuple(net::use_awaitable));
   log::error().info("Shutting down");
@@ -114,6 +152,16 @@ std::uint64_t max_requests_with_jitter(const Config& config) {
 }  // namespace
 
 int run_server(const Config& config, const App& app) {
+  std::optional<Listeners> listeners;
+  int supervisor_channel = -1;
+  if (std::optional<WorkerInheritance> inherited = inherited_from_supervisor()) {
+    listeners = std::move(inherited->listeners);
+    supervisor_channel = inherited->channel_fd;
+  } else {
+    listeners = Listeners::open(config, config.threads);
+    if (!listeners) return exit_startup_failure;
+    if (config.workers > 1) return run_supervisor(config, std::move(*listeners));
+  }
   const std::uint64_t max_requests = max_requests_with_jitter(config);
   ProcessLoad load(config.limit_concurrency, max_requests);
   // Declared first, destroyed last: operations pending on main_context hold sockets of the
@@ -125,8 +173,6 @@ int run_server(const Config& config, const App& app) {
   std::signal(SIGPIPE, SIG_IGN);
   const int pid = static_cast<int>(getpid());
   log::error().info("Started server process [{}]", pid);
-  std::optional<Listeners> listeners = Listeners::open(config, config.threads);
-  if (!listeners) return exit_startup_failure;
   for (unsigned i = 0; i < config.threads; ++i) {
     Worker& worker = workers.emplace_back(config, app, &load);
     for (const Listener& listener : listeners->all())
@@ -148,8 +194,12 @@ int run_server(const Config& config, const App& app) {
     });
   });
   net::co_spawn(main_context, reload_on_hangup(hangups), log::LogEscapedException{"SIGHUP"});
+  if (supervisor_channel >= 0)
+    net::co_spawn(main_context, answer_supervisor(supervisor_channel, workers, signals),
+                  log::LogEscapedException{"supervisor channel"});
   int exit_code = 0;
-  net::co_spawn(main_context, serve(config, *listeners, workers, lifespan, signals),
+  net::co_spawn(main_context,
+                serve(config, *listeners, workers, lifespan, signals, supervisor_channel),
                 [&](std::exception_ptr error, int code) {
                   exit_code = code;
                   if (error) {

@@ -241,7 +241,8 @@ net::awaitable<void> testing_app(asgi::Scope scope, asgi::Receive receive, asgi:
                        std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id())));
     co_return;
   }
-  if (path == "/block") {  // blocks its event loop for ?ms= (what an app must never do)
+  if (path == "/crash") std::abort();  // a bug in app code that takes its process down
+  if (path == "/block") {              // blocks its event loop for ?ms= (what an app must never do)
     std::this_thread::sleep_for(
         std::chrono::milliseconds(query_number(scope.query_string, "ms", 0)));
     co_await send_text(send, 200, "unblocked");

@@ -86,6 +86,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void serve_in_coroutine();
   void read_forwarded(const protocol::RequestHead& head);
+  /// No request yet: accepted, its first request on the way.
+  bool fresh() const { return park_policy_.requests() == 0; }
   bool enter_load();  ///< false: over --limit-concurrency
   void leave_load();
   boost::asio::awaitable<void> answer_overloaded(protocol::RequestHead& head);
