@@ -33,13 +33,13 @@ std::optional<std::pair<std::string, std::string>> parse_default_header(std::str
   return std::pair{std::move(name), std::string(value)};
 }
 
-// FORWARDED_ALLOW_IPS, as Uvicorn reads it; a bad value is one line and exit 3 like a bad flag.
-bool parse_trust(const std::string& list, const char* source, Config& config) {
-  std::string error;
-  std::optional<protocol::ProxyTrust> trust = protocol::ProxyTrust::parse(list, &error);
+// A --forwarded-allow-ips list (from the flag or FORWARDED_ALLOW_IPS) into `config`; on a bad
+// entry, false with `problem` saying which.
+bool parse_trust(const std::string& list, Config& config, std::string& problem) {
+  std::string entry;
+  std::optional<protocol::ProxyTrust> trust = protocol::ProxyTrust::parse(list, &entry);
   if (!trust) {
-    std::cerr << "Error: " << source << ": '" << error << "' is not an IP address or CIDR network"
-              << std::endl;
+    problem = "'" + entry + "' is not an IP address or CIDR network";
     return false;
   }
   config.proxy_trust = std::move(*trust);
@@ -175,18 +175,16 @@ CliResult parse_command_line(int argc, char** argv) {
                "--forwarded-allow-ips trusts");
   const char* allow_env = std::getenv("FORWARDED_ALLOW_IPS");
   std::string allow_default(allow_env ? allow_env : protocol::ProxyTrust::default_list);
-  if (allow_env && !parse_trust(allow_default, "FORWARDED_ALLOW_IPS", config))
+  // As Uvicorn reads it; a bad value is one line and exit 3 like a bad flag.
+  if (std::string problem; allow_env && !parse_trust(allow_default, config, problem)) {
+    std::cerr << "Error: FORWARDED_ALLOW_IPS: " << problem << std::endl;
     return {std::nullopt, exit_startup_failure};
-  if (!allow_env) parse_trust(allow_default, "", config);
+  }
   cli.add_option_function<std::string>(
          "--forwarded-allow-ips",
          [&config](const std::string& list) {
-           std::string error;
-           std::optional<protocol::ProxyTrust> trust = protocol::ProxyTrust::parse(list, &error);
-           if (!trust)
-             throw CLI::ValidationError("--forwarded-allow-ips",
-                                        "'" + error + "' is not an IP address or CIDR network");
-           config.proxy_trust = std::move(*trust);
+           if (std::string problem; !parse_trust(list, config, problem))
+             throw CLI::ValidationError("--forwarded-allow-ips", problem);
          },
          "Comma-separated IP addresses, CIDR networks, literals (a socket path), unix: (peers "
          "on a UNIX socket) or * trusted to send proxy headers ($FORWARDED_ALLOW_IPS)")

@@ -151,13 +151,4 @@ std::optional<Transport::Peers> Transport::peers() {
   return peers;
 }
 
-std::string describe_endpoint(const generic_endpoint& endpoint) {
-  if (!is_inet(endpoint))
-    return "unix:" + convert<net::local::stream_protocol::endpoint>(endpoint).path();
-  auto tcp = convert<net::ip::tcp::endpoint>(endpoint);
-  std::string host = tcp.address().to_string();
-  if (tcp.address().is_v6()) host = "[" + host + "]";
-  return "http://" + host + ":" + std::to_string(tcp.port());
-}
-
 }  // namespace asgi::server

@@ -122,7 +122,4 @@ inline void beast_close_socket(Transport& transport) {
   transport.close();
 }
 
-/// Describes a listening or peer endpoint the way the startup banner and logs print it.
-std::string describe_endpoint(const boost::asio::generic::stream_protocol::endpoint& endpoint);
-
 }  // namespace asgi::server
