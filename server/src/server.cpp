@@ -64,11 +64,50 @@ net::awaitable<void> reload_on_hangup(net::signal_set& hangups) {
   }
 }
 
+// Why serving ends: SIGINT/SIGTERM, --limit-max-requests, or the supervisor going away. A flag with
+// a timer to wake the waiter, rather than cancelling a wait: a request made while the lifespan is
+// still starting up, before anyone waits, must not be lost.
+class StopRequest {
+ public:
+  explicit StopRequest(net::io_context& context)
+      : wakeup_(context, net::steady_timer::time_point::max()) {}
+
+  void request() {
+    requested_ = true;
+    wakeup_.cancel();
+  }
+
+  bool requested() const { return requested_; }
+
+  net::awaitable<void> wait() {
+    while (!requested_) co_await wakeup_.async_wait(net::as_tuple(net::use_awaitable));
+  }
+
+ private:
+  net::steady_timer wakeup_;
+  bool requested_ = false;
+};
+
+// SIGINT/SIGTERM stop gracefully; a SIGINT once stopping means "now" (a second Ctrl+C), as in
+// Uvicorn. A repeated SIGTERM does not cut the drain short: systemd signals every process of the
+// service and the supervisor signals its workers again.
+net::awaitable<void> stop_on_signals(net::signal_set& signals, StopRequest& stop) {
+  for (;;) {
+    auto [ec, signal] = co_await signals.async_wait(net::as_tuple(net::use_awaitable));
+    if (ec) co_return;
+    if (signal == SIGINT && stop.requested()) {
+      log::error().warn("Forced exit: in-flight requests are dropped.");
+      log::error().flush();
+      std::_Exit(1);
+    }
+    stop.request();
+  }
+}
+
 // A worker process's side of the supervisor's channel: pings are answered once every event loop
 // of this process ran them (a loop blocked by app code makes the process miss its health check);
 // the channel's end means the supervisor is gone, and the worker shuts down gracefully.
-net::awaitable<void> answer_supervisor(int fd, std::list<Worker>& workers,
-                                       net::signal_set& signals) {
+net::awaitable<void> answer_supervisor(int fd, std::list<Worker>& workers, StopRequest& stop) {
   auto executor = co_await net::this_coro::executor;
   net::local::stream_protocol::socket channel(executor, net::local::stream_protocol(), fd);
   char byte = 0;
@@ -91,12 +130,12 @@ net::awaitable<void> answer_supervisor(int fd, std::list<Worker>& workers,
   boost::system::error_code ignored;
   channel.release(ignored);  // open for good: a late pong must not land on a reused descriptor
   log::error().warn("The supervisor is gone; shutting down");
-  signals.cancel();
+  stop.request();
 }
 
 // Startup, serving, and the graceful shutdown that never drops an accepted request.
 net::awaitable<int> serve(const Config& config, const Listeners& listeners,
-                          std::list<Worker>& workers, Lifespan& lifespan, net::signal_set& signals,
+                          std::list<Worker>& workers, Lifespan& lifespan, StopRequest& stop,
                           int supervisor_channel) {
   bool started = co_await lifespan.startup();
   if (!started) co_return exit_startup_failure;
@@ -114,17 +153,10 @@ net::awaitable<int> serve(const Config& config, const Listeners& listeners,
     ::sd_notify(0, "READY=1");
   }
 
-  co_await signals.async_wait(net::as_tuple(net::use_awaitable));
+  co_await stop.wait();
   log::error().info("Shutting down");
   ::sd_notify(0, "STOPPING=1");
   for (Worker& worker : workers) worker.begin_shutdown();  // new connections are refused
-  // A second Ctrl+C means "now".
-  signals.async_wait([](const boost::system::error_code& ec, int) {
-    if (ec) return;
-    log::error().warn("Forced exit: in-flight requests are dropped.");
-    log::error().flush();
-    std::_Exit(1);
-  });
 
   if (open_connections(workers) > 0)
     log::error().info("Waiting for connections to close. (CTRL+C to force quit)");
@@ -184,22 +216,24 @@ int run_server(const Config& config, const App& app) {
   Lifespan lifespan(main_context.get_executor(), app, config);
   net::signal_set signals(main_context, SIGINT, SIGTERM);
   net::signal_set hangups(main_context, SIGHUP);
+  StopRequest stop(main_context);
   // Reaching --limit-max-requests starts the same graceful shutdown as SIGTERM.
-  load.on_max_requests([&main_context, &signals, &workers, limit = max_requests] {
+  load.on_max_requests([&main_context, &stop, &workers, limit = max_requests] {
     // At once, so that the response to this very request already says `connection: close`.
     for (Worker& worker : workers) worker.begin_shutdown();
-    net::post(main_context, [&signals, limit] {
+    net::post(main_context, [&stop, limit] {
       log::error().info("Maximum request limit of {} exceeded. Terminating process.", limit);
-      signals.cancel();
+      stop.request();
     });
   });
   net::co_spawn(main_context, reload_on_hangup(hangups), log::LogEscapedException{"SIGHUP"});
+  net::co_spawn(main_context, stop_on_signals(signals, stop), log::LogEscapedException{"signals"});
   if (supervisor_channel >= 0)
-    net::co_spawn(main_context, answer_supervisor(supervisor_channel, workers, signals),
+    net::co_spawn(main_context, answer_supervisor(supervisor_channel, workers, stop),
                   log::LogEscapedException{"supervisor channel"});
   int exit_code = 0;
   net::co_spawn(main_context,
-                serve(config, *listeners, workers, lifespan, signals, supervisor_channel),
+                serve(config, *listeners, workers, lifespan, stop, supervisor_channel),
                 [&](std::exception_ptr error, int code) {
                   exit_code = code;
                   if (error) {

@@ -256,9 +256,12 @@ class Supervisor {
     log::error().info("Received SIG{}: stopping {} worker(s) gracefully", sigabbrev_np(signal),
                       children_list_.size());
     begin_stop();
-    // A second Ctrl+C means "now", as in a single process.
-    auto [ec2, again] = co_await signals_.async_wait(net::as_tuple(net::use_awaitable));
-    if (ec2) co_return;
+    // A second Ctrl+C means "now", as in a single process; a repeated SIGTERM does not.
+    for (;;) {
+      auto [ec2, again] = co_await signals_.async_wait(net::as_tuple(net::use_awaitable));
+      if (ec2) co_return;
+      if (again == SIGINT) break;
+    }
     log::error().warn("Forced exit: in-flight requests are dropped.");
     for (Child& child : children_list_) ::kill(child.pid, SIGKILL);
   }

@@ -78,6 +78,18 @@ awaitable<void> lifespan_hangs(asgi::Scope scope, asgi::Receive receive, asgi::S
   co_await respond(send, "{}");
 }
 
+awaitable<void> lifespan_slow_startup(asgi::Scope scope, asgi::Receive receive, asgi::Send send) {
+  if (scope.type == "lifespan") {
+    co_await receive();
+    co_await sleep_for(std::chrono::seconds(1));
+    co_await send(asgi::LifespanStartupComplete());
+    co_await receive();
+    co_await send(asgi::LifespanShutdownComplete());
+    co_return;
+  }
+  co_await respond(send, "{}");
+}
+
 awaitable<void> lifespan_slow_shutdown(asgi::Scope scope, asgi::Receive receive, asgi::Send send) {
   if (scope.type == "lifespan") {
     co_await receive();
@@ -95,4 +107,5 @@ ASGI_REGISTER_APP(lifespan_state, lifespan_state);
 ASGI_REGISTER_APP(lifespan_failed, lifespan_failed);
 ASGI_REGISTER_APP(lifespan_raises, lifespan_raises);
 ASGI_REGISTER_APP(lifespan_hangs, lifespan_hangs);
+ASGI_REGISTER_APP(lifespan_slow_startup, lifespan_slow_startup);
 ASGI_REGISTER_APP(lifespan_slow_shutdown, lifespan_slow_shutdown);

@@ -104,6 +104,10 @@ class Server:
             self.wait(10)
         except subprocess.TimeoutExpired:
             pass
+        # Closing a pipe another thread is still reading blocks until that read ends, which is
+        # never if a child of the server (an orphaned worker) holds the pipe open.
+        if any(thread.is_alive() for thread in self._threads):
+            return
         for stream in (self.proc.stdout, self.proc.stderr):
             if stream:
                 stream.close()

@@ -99,6 +99,21 @@ class GracefulShutdown(unittest.TestCase):
         self.assertLess(time.monotonic() - started, 3)
         t.join(10)
 
+    def test_second_sigterm_does_not_cut_the_drain_short(self):
+        # systemd signals every process of a service, and a supervisor its workers once more.
+        server = self.start("--timeout-graceful-shutdown", "30")
+        results = [None]
+        t = threading.Thread(target=slow_request, args=(server.port, 1.5, results, 0))
+        t.start()
+        time.sleep(0.5)
+        server.signal(signal.SIGTERM)
+        server.wait_for_stderr("Waiting for connections to close", 5)
+        server.signal(signal.SIGTERM)
+        self.assertEqual(server.wait(), 0)
+        t.join(10)
+        self.assertEqual(results[0][0], 200)
+        self.assertNotIn("Forced exit", server.stderr_text())
+
 
 if __name__ == "__main__":
     unittest.main()

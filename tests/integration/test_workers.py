@@ -186,6 +186,48 @@ class WorkersTest(unittest.TestCase):
         self.assertEqual(len(server.live_workers()), 3)
 
 
+class OrphanedWorkersTest(unittest.TestCase):
+    """A supervisor killed outright (SIGKILL, OOM killer) leaves no worker behind, even one that
+    was still starting up when its channel closed."""
+
+    def children_of(self, server, count):
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with open("/proc/%d/task/%d/children" % (server.proc.pid, server.proc.pid)) as file:
+                pids = [int(pid) for pid in file.read().split()]
+            if len(pids) >= count:
+                return pids
+            time.sleep(0.02)
+        raise AssertionError("workers not started; stderr:\n" + server.stderr_text())
+
+    def assert_all_exit(self, pids, timeout=10):
+        deadline = time.monotonic() + timeout
+        alive = pids
+        while alive and time.monotonic() < deadline:
+            alive = [pid for pid in alive if os.path.exists("/proc/%d" % pid)
+                     and "zombie" not in open("/proc/%d/status" % pid).read()]
+            time.sleep(0.05)
+        self.assertEqual(alive, [], "workers outlived their supervisor")
+
+    def test_workers_exit_when_the_supervisor_is_killed(self):
+        server = WorkersServer("hello", "--workers", "2")
+        self.addCleanup(server.kill)
+        server.start()
+        pids = server.wait_ready(2)
+        server.signal(signal.SIGKILL)
+        self.assertEqual(server.wait(10), -signal.SIGKILL)
+        self.assert_all_exit(pids)
+
+    def test_workers_still_starting_exit_when_the_supervisor_is_killed(self):
+        server = Server("lifespan_slow_startup", "--workers", "2", binary=testing_binary())
+        self.addCleanup(server.kill)
+        server.start()
+        pids = self.children_of(server, 2)
+        server.signal(signal.SIGKILL)  # during their one-second lifespan startup
+        self.assertEqual(server.wait(10), -signal.SIGKILL)
+        self.assert_all_exit(pids)
+
+
 class WorkerStartupFailureTest(unittest.TestCase):
     def test_lifespan_failure_stops_the_service_with_exit_3(self):
         server = Server("lifespan_failed", "--workers", "2", binary=testing_binary())
