@@ -56,7 +56,26 @@ Scope common_scope(std::string_view target, const ConnectionInfo& connection, co
   return scope;
 }
 
+const Extensions& http_extensions() {
+  static const Extensions extensions(Dict{{"http.response.pathsend", Dict{}}});
+  return extensions;
+}
+
+const Extensions& websocket_extensions() {
+  static const Extensions extensions(Dict{{"websocket.http.response", Dict{}}});
+  return extensions;
+}
+
 }  // namespace
+
+void add_tls_extension(ConnectionInfo& connection, Value tls) {
+  Dict http = http_extensions().dict();
+  http["tls"] = tls;
+  connection.http_extensions = Extensions(std::move(http));
+  Dict websocket = websocket_extensions().dict();
+  websocket["tls"] = std::move(tls);
+  connection.websocket_extensions = Extensions(std::move(websocket));
+}
 
 Scope build_http_scope(RequestHead& head, const ConnectionInfo& connection, const State& state) {
   Scope scope = common_scope(head.target, connection, state);
@@ -65,8 +84,7 @@ Scope build_http_scope(RequestHead& head, const ConnectionInfo& connection, cons
   scope.method = head.method;
   scope.scheme = connection.scheme;
   scope.headers = std::move(head.headers);
-  static const Extensions http_extensions(Dict{{"http.response.pathsend", Dict{}}});
-  scope.extensions = http_extensions;
+  scope.extensions = connection.http_extensions ? *connection.http_extensions : http_extensions();
   return scope;
 }
 
@@ -79,8 +97,8 @@ Scope build_websocket_scope(const RequestHead& head, const ConnectionInfo& conne
   scope.scheme = connection.scheme == "https" ? "wss" : "ws";
   scope.headers = head.headers;
   scope.subprotocols = std::move(subprotocols);
-  static const Extensions websocket_extensions(Dict{{"websocket.http.response", Dict{}}});
-  scope.extensions = websocket_extensions;
+  scope.extensions =
+      connection.websocket_extensions ? *connection.websocket_extensions : websocket_extensions();
   return scope;
 }
 

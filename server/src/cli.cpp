@@ -78,6 +78,28 @@ void add_choice(CLI::App& cli, const std::string& name, Enum& target, const std:
       ->transform(CLI::IsMember(names, CLI::ignore_case));
 }
 
+// --ssl-*: Uvicorn's names. The files are read when the server starts (and again on SIGHUP), so
+// that a bad one is reported with OpenSSL's reason.
+void add_tls_options(CLI::App& cli, TlsSettings& tls) {
+  cli.add_option("--ssl-certfile", tls.certfile,
+                 "TLS certificate file (PEM; intermediates may follow it: a chain)");
+  cli.add_option("--ssl-keyfile", tls.keyfile,
+                 "TLS private key file (PEM; default: the certificate file)");
+  cli.add_option("--ssl-keyfile-password", tls.keyfile_password,
+                 "Password of an encrypted private key");
+  cli.add_option("--ssl-ca-certs", tls.ca_certs,
+                 "CA certificates (PEM) that client certificates must be signed by");
+  add_choice(cli, "--ssl-cert-reqs", tls.cert_reqs,
+             "Client certificates: none, optional (verified if sent), required (mutual TLS)",
+             {{"none", ClientCertificates::none},
+              {"optional", ClientCertificates::optional},
+              {"required", ClientCertificates::required}});
+  cli.add_option("--ssl-ciphers", tls.ciphers, "TLS 1.2 ciphers (OpenSSL's cipher list format)")
+      ->capture_default_str();
+  add_choice(cli, "--ssl-min-version", tls.min_version, "Oldest TLS version accepted: 1.2 or 1.3",
+             {{"1.2", 0x0303}, {"1.3", 0x0304}});
+}
+
 }  // namespace
 
 CliResult parse_command_line(int argc, char** argv) {
@@ -189,6 +211,7 @@ CliResult parse_command_line(int argc, char** argv) {
          "Comma-separated IP addresses, CIDR networks, literals (a socket path), unix: (peers "
          "on a UNIX socket) or * trusted to send proxy headers ($FORWARDED_ALLOW_IPS)")
       ->default_str(allow_default);
+  add_tls_options(cli, config.tls);
   cli.add_option("--root-path", config.root_path,
                  "Set the ASGI root_path for applications mounted below a URL path");
   add_choice(

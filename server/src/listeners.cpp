@@ -200,6 +200,10 @@ std::optional<Listeners> Listeners::open(const Config& config, unsigned threads)
     if (!bind_tcp(fallback, config, threads, listener)) return std::nullopt;
     result.listeners_.push_back(std::move(listener));
   }
+  if (config.tls.enabled()) {  // the banner gives the URL to use
+    for (Listener& listener : result.listeners_)
+      if (listener.description.starts_with("http://")) listener.description.insert(4, "s");
+  }
   return result;
 }
 

@@ -21,6 +21,7 @@
 #include "asgi/server/listeners.hpp"
 #include "asgi/server/logging.hpp"
 #include "asgi/server/supervisor.hpp"
+#include "asgi/server/tls_context.hpp"
 #include "asgi/server/transport.hpp"
 #include "asgi/server/worker.hpp"
 
@@ -51,16 +52,28 @@ net::awaitable<bool> wait_for_connections(const std::list<Worker>& workers,
   co_return true;
 }
 
-// SIGHUP asks a server to reload what can be reloaded without a restart. Without it handled, it
-// would kill the process at once and drop every request in flight. Today there is nothing to
-// re-read (TLS certificates will be), so it is logged and the server serves on.
-net::awaitable<void> reload_on_hangup(net::signal_set& hangups) {
+// SIGHUP asks a server to reload what can be reloaded without a restart: the TLS certificate and
+// key (renewed certificates). Connections already open keep the context they started with. A bad
+// new file is reported and the old context stays. Unhandled, SIGHUP would kill the process at
+// once and drop every request in flight.
+net::awaitable<void> reload_on_hangup(net::signal_set& hangups, const Config& config,
+                                      TlsContextHolder* tls) {
   for (;;) {
     auto [ec, signal] = co_await hangups.async_wait(net::as_tuple(net::use_awaitable));
     if (ec) co_return;
-    log::error().info(
-        "Received SIGHUP: nothing to reload (no TLS certificates configured); "
-        "still serving");
+    if (!tls) {
+      log::error().info(
+          "Received SIGHUP: nothing to reload (no TLS certificates configured); still serving");
+      continue;
+    }
+    std::string problem;
+    if (std::shared_ptr<const TlsContext> context = TlsContext::load(config.tls, problem)) {
+      tls->replace(std::move(context));
+      log::error().info("Received SIGHUP: reloaded the TLS certificate and key");
+    } else {
+      log::error().error("Received SIGHUP: cannot reload TLS ({}); keeping the current one",
+                         problem);
+    }
   }
 }
 
@@ -184,6 +197,17 @@ std::uint64_t max_requests_with_jitter(const Config& config) {
 }  // namespace
 
 int run_server(const Config& config, const App& app) {
+  // Read before anything is bound or started, so that a bad certificate is one line and exit 3.
+  std::optional<TlsContextHolder> tls;
+  if (config.tls.enabled()) {
+    std::string problem;
+    std::shared_ptr<const TlsContext> context = TlsContext::load(config.tls, problem);
+    if (!context) {
+      log::error().error("Error: {}", problem);
+      return exit_startup_failure;
+    }
+    tls.emplace(std::move(context));
+  }
   std::optional<Listeners> listeners;
   int supervisor_channel = -1;
   if (std::optional<WorkerInheritance> inherited = inherited_from_supervisor()) {
@@ -207,6 +231,7 @@ int run_server(const Config& config, const App& app) {
   log::error().info("Started server process [{}]", pid);
   for (unsigned i = 0; i < config.threads; ++i) {
     Worker& worker = workers.emplace_back(config, app, &load);
+    if (tls) worker.set_tls(&*tls);
     for (const Listener& listener : listeners->all())
       worker.listen_on(listeners->duplicate_for(listener, i));
   }
@@ -226,7 +251,8 @@ int run_server(const Config& config, const App& app) {
       stop.request();
     });
   });
-  net::co_spawn(main_context, reload_on_hangup(hangups), log::LogEscapedException{"SIGHUP"});
+  net::co_spawn(main_context, reload_on_hangup(hangups, config, tls ? &*tls : nullptr),
+                log::LogEscapedException{"SIGHUP"});
   net::co_spawn(main_context, stop_on_signals(signals, stop), log::LogEscapedException{"signals"});
   if (supervisor_channel >= 0)
     net::co_spawn(main_context, answer_supervisor(supervisor_channel, workers, stop),

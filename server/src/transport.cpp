@@ -5,8 +5,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <cerrno>
 #include <cstring>
 
@@ -66,6 +68,23 @@ Transport::Transport(Socket socket) : socket_(std::move(socket)) {
   if (tcp_) socket_.set_option(net::ip::tcp::no_delay(true), ec);  // we coalesce writes ourselves
 }
 
+Transport::Transport(Socket socket, std::shared_ptr<const TlsContext> context)
+    : Transport(std::move(socket)) {
+  tls_ = std::make_unique<TlsSession>(std::move(context), socket_.native_handle());
+}
+
+net::awaitable<boost::system::error_code> Transport::handshake() {
+  for (;;) {
+    boost::system::error_code ec;
+    TlsSession::Want want = tls_->handshake(ec);
+    if (ec || want == TlsSession::Want::nothing) co_return ec;
+    auto [wait_ec] = co_await socket_.async_wait(
+        want == TlsSession::Want::write ? Socket::wait_write : Socket::wait_read,
+        net::as_tuple(net::use_awaitable));
+    if (wait_ec) co_return wait_ec;
+  }
+}
+
 Transport::Transport(MemoryStream stream, Peers peers)
     : socket_(stream.get_executor()),
       memory_(std::make_unique<MemoryStream>(std::move(stream))),
@@ -79,14 +98,19 @@ bool Transport::would_block(boost::system::error_code& ec) {
 
 std::size_t Transport::read_now(net::mutable_buffer buffer, boost::system::error_code& ec) {
   if (memory_) return memory_->read_now(buffer, ec);
+  if (tls_) {
+    TlsSession::Want want;
+    return tls_->read(buffer, ec, want);
+  }
   std::size_t n = socket_.read_some(buffer, ec);
   return would_block(ec) ? 0 : n;
 }
 
 std::uint64_t Transport::send_file_now(int fd, std::uint64_t& offset, std::uint64_t count,
                                        boost::system::error_code& ec) {
-  if (memory_) return copy_file_now(*this, fd, offset, count, ec);
-  constexpr std::uint64_t max_step = 1u << 30;  // sendfile moves at most ~2 GiB per call
+  if (memory_ || tls_)
+    return copy_file_now(*this, fd, offset, count, ec);  // TLS encrypts in user space
+  constexpr std::uint64_t max_step = 1u << 30;           // sendfile moves at most ~2 GiB per call
   auto file_offset = static_cast<off_t>(offset);
   for (;;) {
     ssize_t n = ::sendfile(socket_.native_handle(), fd, &file_offset,
@@ -111,7 +135,7 @@ std::uint64_t Transport::send_file_now(int fd, std::uint64_t& offset, std::uint6
 std::size_t Transport::available() {
   if (memory_) return memory_->available();
   boost::system::error_code ec;
-  return socket_.available(ec);
+  return socket_.available(ec) + (tls_ ? tls_->buffered_input() : 0);
 }
 
 void Transport::cancel() {
@@ -122,6 +146,7 @@ void Transport::cancel() {
 
 void Transport::shutdown_send() {
   if (memory_) return memory_->shutdown_send();
+  if (tls_) tls_->send_close_notify();
   boost::system::error_code ignored;
   socket_.shutdown(Socket::shutdown_send, ignored);
 }

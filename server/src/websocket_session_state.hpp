@@ -49,6 +49,7 @@ void async_teardown(role_type role, PreloadedSocket& stream, TeardownHandler&& h
               net::append(std::forward<TeardownHandler>(handler), error_code()));
     return;
   }
+  if (transport.is_tls()) transport.tls().send_close_notify();  // then the socket's teardown
   websocket::async_teardown(role, transport.socket(), std::forward<TeardownHandler>(handler));
 }
 inline void teardown(role_type role, PreloadedSocket& stream, error_code& ec) {
@@ -59,6 +60,7 @@ inline void teardown(role_type role, PreloadedSocket& stream, error_code& ec) {
     ec = {};
     return;
   }
+  if (transport.is_tls()) transport.tls().send_close_notify();
   websocket::teardown(role, transport.socket(), ec);
 }
 }  // namespace boost::beast

@@ -11,6 +11,7 @@
 
 #include "asgi/server/connection.hpp"
 #include "asgi/server/logging.hpp"
+#include "asgi/server/tls_context.hpp"
 
 namespace asgi::server {
 
@@ -27,7 +28,12 @@ Worker::Worker(const Config& config, const App& app, ProcessLoad* load)
 }
 
 void Worker::serve(boost::asio::generic::stream_protocol::socket socket) {
-  serve(Transport(std::move(socket)));
+  if (!tls_) return serve(Transport(std::move(socket)));
+  try {
+    serve(Transport(std::move(socket), tls_->current()));
+  } catch (const std::exception& error) {  // out of memory in OpenSSL: this connection only
+    log::error().error("Cannot serve a connection: {}", error.what());
+  }
 }
 
 void Worker::serve(Transport transport) {

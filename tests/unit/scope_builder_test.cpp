@@ -107,3 +107,25 @@ TEST(HttpDate, ImfFixdate) {
   EXPECT_EQ(format_http_date(784111777), "Sun, 06 Nov 1994 08:49:37 GMT");
   EXPECT_EQ(cached_http_date().size(), 29u);
 }
+
+TEST(BuildScope, TlsExtensionOnlyOnTlsConnections) {
+  RequestHead head;
+  head.method = "GET";
+  head.target = "/";
+  ConnectionInfo plain;
+  EXPECT_FALSE(build_http_scope(head, plain, State{}).extensions.contains("tls"));
+  EXPECT_FALSE(build_websocket_scope(head, plain, State{}, {}).extensions.contains("tls"));
+
+  ConnectionInfo secure;
+  secure.scheme = "https";
+  add_tls_extension(secure, Value(Dict{{"tls_version", Value(0x0304)}}));
+  Scope http = build_http_scope(head, secure, State{});
+  ASSERT_TRUE(http.extensions.contains("tls"));
+  EXPECT_EQ(*http.extensions.find("tls")->find("tls_version"), Value(0x0304));
+  EXPECT_TRUE(http.extensions.contains("http.response.pathsend"));  // the others stay
+  Scope websocket = build_websocket_scope(head, secure, State{}, {});
+  EXPECT_EQ(websocket.scheme, "wss");
+  EXPECT_TRUE(websocket.extensions.contains("tls"));
+  EXPECT_TRUE(websocket.extensions.contains("websocket.http.response"));
+  EXPECT_FALSE(websocket.extensions.contains("http.response.pathsend"));
+}

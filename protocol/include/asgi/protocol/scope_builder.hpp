@@ -17,7 +17,15 @@ struct ConnectionInfo {
   std::optional<Address> server;
   std::string scheme = "http";
   std::string root_path;  ///< prepended to path and raw_path, as Uvicorn's --root-path does
+  /// On a TLS connection, the scopes' extensions with `tls` in them (see add_tls_extension);
+  /// otherwise the server-wide ones are used.
+  std::optional<Extensions> http_extensions;
+  std::optional<Extensions> websocket_extensions;
 };
+
+/// Puts the ASGI `tls` extension (its dict, `tls`) into every scope of `connection`: built once
+/// per connection, shared by its requests.
+void add_tls_extension(ConnectionInfo& connection, Value tls);
 
 /// The path and query of a request-target. Absolute-form targets lose their scheme and authority;
 /// a fragment is dropped.

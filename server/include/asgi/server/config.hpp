@@ -27,6 +27,22 @@ enum class LifespanMode { automatic, on, off };
 /// --ws: `none` serves upgrade requests as plain HTTP.
 enum class WebSocketMode { automatic, none };
 
+/// --ssl-cert-reqs: whether a client certificate is asked for (mutual TLS). `optional` asks and
+/// verifies one if sent; `required` refuses a client without a valid one.
+enum class ClientCertificates { none, optional, required };
+
+/// --ssl-*: TLS is on when a certificate is given.
+struct TlsSettings {
+  std::string certfile;          ///< PEM: the certificate, then any intermediates (a chain)
+  std::string keyfile;           ///< PEM private key; empty: it is in certfile
+  std::string keyfile_password;  ///< for an encrypted key
+  std::string ca_certs;          ///< PEM CAs that sign client certificates
+  ClientCertificates cert_reqs = ClientCertificates::none;
+  std::string ciphers = "HIGH:!aNULL:!MD5";  ///< TLS 1.2 cipher list (nginx's default)
+  int min_version = 0x0303;                  ///< TLS 1.2; 0x0304 for TLS 1.3 only
+  bool enabled() const { return !certfile.empty(); }
+};
+
 struct Config {
   std::string app_name;            ///< a registered name, or an app library: PATH.so[:NAME]
   bool factory = false;            ///< app_name is a factory returning the app
@@ -53,6 +69,7 @@ struct Config {
   protocol::ProxyTrust proxy_trust =
       *protocol::ProxyTrust::parse(protocol::ProxyTrust::default_list);
   LifespanMode lifespan = LifespanMode::automatic;
+  TlsSettings tls;
 
   Seconds timeout_keep_alive{5.0};          ///< idle time allowed before (and between) requests
   Seconds timeout_request_header{10.0};     ///< from a request's first byte to its complete head

@@ -23,6 +23,7 @@ namespace asgi::server {
 
 class Connection;
 class Transport;
+class TlsContextHolder;
 
 class Worker {
  public:
@@ -50,6 +51,8 @@ class Worker {
   /// Response options every exchange on this worker starts from.
   const protocol::ResponseOptions& response_defaults() const { return response_defaults_; }
 
+  /// Connections accepted from now on speak TLS with `holder`'s current context.
+  void set_tls(const TlsContextHolder* holder) { tls_ = holder; }
   /// Serves `socket` (already bound to this worker's context) until the connection ends.
   void serve(boost::asio::generic::stream_protocol::socket socket);
   /// Serves `transport` (on this worker's context), for instance an in-memory stream.
@@ -83,6 +86,7 @@ class Worker {
   const Config& config_;
   const App& app_;
   ProcessLoad* load_;
+  const TlsContextHolder* tls_ = nullptr;
   using AppFunction = boost::asio::awaitable<void> (*)(Scope, Receive, Send);
   AppFunction app_function_ = nullptr;  ///< app_'s target when it is a plain function
   State state_;
