@@ -212,6 +212,9 @@ CliResult parse_command_line(int argc, char** argv) {
          "on a UNIX socket) or * trusted to send proxy headers ($FORWARDED_ALLOW_IPS)")
       ->default_str(allow_default);
   add_tls_options(cli, config.tls);
+  cli.add_flag("--proxy-protocol", config.proxy_protocol,
+               "Every connection starts with a PROXY protocol v1/v2 header (HAProxy, cloud TCP "
+               "load balancers); its addresses count when --forwarded-allow-ips trusts the peer");
   cli.add_option("--root-path", config.root_path,
                  "Set the ASGI root_path for applications mounted below a URL path");
   add_choice(

@@ -61,60 +61,15 @@ void Connection::start() {
   info_.client = std::move(peers->client);
   info_.server = std::move(peers->server);
   client_label_ = std::move(peers->label);
-  if (config().proxy_headers) {
-    const protocol::ProxyTrust& trust = config().proxy_trust;
-    peer_is_trusted_proxy_ = info_.client ? trust.trusts(info_.client->host)
-                                          : trust.trusts_unix_peers() ||
-                                                (info_.server && trust.trusts(info_.server->host));
-  }
+  peer_is_trusted_proxy_ = config().proxy_headers && peer_is_trusted();
   deadlines_.set_owner(weak_from_this());
   output_.set_owner(weak_from_this());
+  proxy_protocol_due_ = config().proxy_protocol && !transport_.in_memory();
   if (transport_.is_tls()) {
     info_.scheme = "https";
     tls_handshake_due_ = true;
   }
   serve_in_coroutine();
-}
-
-// The TLS handshake, bounded by the request header timeout (a client that connects and never
-// finishes it must not hold the connection). A plain HTTP request on the TLS port is answered in
-// plain text, as nginx does, instead of a silent close.
-net::awaitable<bool> Connection::handshake_tls() {
-  deadlines_.set(Deadlines::read, Clock::now() + to_clock(config().timeout_request_header));
-  boost::system::error_code ec = co_await transport_.handshake();
-  bool timed_out = deadlines_.expired(Deadlines::read);
-  deadlines_.clear(Deadlines::read);
-  if (!ec) {
-    protocol::add_tls_extension(info_, transport_.tls().describe());
-    co_return true;
-  }
-  TlsSession& tls = transport_.tls();
-  const std::string& client =
-      client_label_.empty() ? std::string("a UNIX socket peer") : client_label_;
-  if (timed_out)
-    log::error().info("TLS handshake with {} timed out", client);
-  else if (ec != net::error::eof)
-    log::error().info("TLS handshake with {} failed: {}", client, tls.failure_reason());
-  if (tls.plain_http_seen()) {
-    static constexpr std::string_view answer =
-        "HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain; charset=utf-8\r\n"
-        "content-length: 49\r\nconnection: close\r\n\r\n"
-        "This port speaks HTTPS: use https:// to reach it\n";
-    boost::system::error_code ignored;
-    transport_.socket().write_some(net::buffer(answer), ignored);
-    boost::system::error_code shut;
-    transport_.socket().shutdown(Transport::Socket::shutdown_send, shut);
-    // Read the rest of the request so that closing does not reset the connection under the answer.
-    deadlines_.set(Deadlines::read, Clock::now() + linger_time);
-    for (std::size_t drained = 0; drained < (1u << 20);) {
-      auto [read_ec, n] = co_await transport_.socket().async_read_some(
-          request_.buffer().prepare(read_chunk), net::as_tuple(net::use_awaitable));
-      if (read_ec || n == 0) break;
-      drained += n;
-    }
-  }
-  close_now();
-  co_return false;
 }
 
 // ---- the request loop -------------------------------------------------------------------------
@@ -137,6 +92,10 @@ net::awaitable<Connection::ServeEnd> Connection::serve() {
   // A cancellation (shutdown timeout) aborts the pending operation; our own cleanup after it must
   // still be able to await.
   co_await net::this_coro::throw_if_cancelled(false);
+  if (std::exchange(proxy_protocol_due_, false)) {
+    bool accepted = co_await accept_proxy_protocol();
+    if (!accepted) co_return ServeEnd::closed;
+  }
   if (std::exchange(tls_handshake_due_, false)) {
     bool handshaken = co_await handshake_tls();
     if (!handshaken) co_return ServeEnd::closed;

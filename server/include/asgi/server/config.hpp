@@ -68,6 +68,8 @@ struct Config {
   /// --forwarded-allow-ips: the peers trusted to speak for the client.
   protocol::ProxyTrust proxy_trust =
       *protocol::ProxyTrust::parse(protocol::ProxyTrust::default_list);
+  /// --proxy-protocol: every connection starts with a PROXY protocol (v1 or v2) header.
+  bool proxy_protocol = false;
   LifespanMode lifespan = LifespanMode::automatic;
   TlsSettings tls;
 

@@ -7,7 +7,8 @@
 // A connection's life:
 //
 //   start ──> serve() ──────────────────────────────────────────────> close (graceful: half-close,
-//    (coroutine: the request loop; on TLS first the handshake)         then drain briefly)
+//    (coroutine: the request loop; first the PROXY      then drain briefly)
+//     header and the TLS handshake where configured)
 //      │  read_head ─> serve_http (one HttpExchange per request) ─┐    ^
 //      │      ^──────────────── keep-alive ───────────────────────┘    │ not keep-alive, EOF,
 //      │                                                               │ error, timeout, shutdown
@@ -85,7 +86,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   enum class ReadAhead { data, not_yet, closed };
 
   void serve_in_coroutine();
-  boost::asio::awaitable<bool> handshake_tls();  ///< false: failed, and the connection closed
+  bool peer_is_trusted() const;  ///< --forwarded-allow-ips trusts the (current) client
+  /// false: failed, and the connection is closed.
+  boost::asio::awaitable<bool> accept_proxy_protocol();
+  boost::asio::awaitable<bool> handshake_tls();
   void read_forwarded(const protocol::RequestHead& head);
   /// No request yet: accepted, its first request on the way.
   bool fresh() const { return park_policy_.requests() == 0; }
@@ -123,7 +127,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool holds_load_slot_ = false;  ///< a request or WebSocket of ours counts in the process load
   bool idle_ = false;             ///< waiting for the first byte of a request (or parked)
   bool serve_declined_upgrade_ = false;  ///< serve() starts with the request in the parser
-  bool tls_handshake_due_ = false;       ///< serve() starts with the TLS handshake
+  bool proxy_protocol_due_ = false;      ///< serve() starts with the PROXY protocol header
+  bool tls_handshake_due_ = false;       ///< then with the TLS handshake
 };
 
 }  // namespace asgi::server
