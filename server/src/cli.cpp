@@ -78,6 +78,32 @@ void add_choice(CLI::App& cli, const std::string& name, Enum& target, const std:
       ->transform(CLI::IsMember(names, CLI::ignore_case));
 }
 
+// --reload and its watch list, as Uvicorn names them; the globs apply to file names and paths.
+void add_reload_options(CLI::App& cli, Config& config) {
+  cli.add_flag("--reload", config.reload,
+               "Development: restart the worker when a watched file changes (an app library "
+               "given with --app is watched too)");
+  cli.add_option("--reload-dir", config.reload_dirs,
+                 "Directory to watch, with its subdirectories (repeatable; default: the current "
+                 "directory)");
+  // As Uvicorn, the globs given add to the defaults.
+  auto add_globs = [](std::vector<std::string>& target) {
+    return [&target](const std::vector<std::string>& globs) {
+      target.insert(target.end(), globs.begin(), globs.end());
+    };
+  };
+  cli.add_option_function<std::vector<std::string>>(
+         "--reload-include", add_globs(config.reload_includes),
+         "Glob of the files whose change restarts, added to the defaults (repeatable)")
+      ->default_str(fmt::format("{}", fmt::join(config.reload_includes, " ")));
+  cli.add_option_function<std::vector<std::string>>(
+         "--reload-exclude", add_globs(config.reload_excludes),
+         "Glob of files and directories to ignore, added to the defaults (repeatable)")
+      ->default_str(fmt::format("{}", fmt::join(config.reload_excludes, " ")));
+  add_seconds(cli, "--reload-delay", config.reload_delay,
+              "Changes this close together make one restart");
+}
+
 // --ssl-*: Uvicorn's names. The files are read when the server starts (and again on SIGHUP), so
 // that a bad one is reported with OpenSSL's reason.
 void add_tls_options(CLI::App& cli, TlsSettings& tls) {
@@ -162,6 +188,7 @@ CliResult parse_command_line(int argc, char** argv) {
       ->check(CLI::Range(1u, 256u));
   add_seconds(cli, "--timeout-worker-healthcheck", config.timeout_worker_healthcheck,
               "Replace a worker process whose event loops do not answer a ping this long");
+  add_reload_options(cli, config);
   cli.add_option("--backlog", config.backlog, "Maximum number of pending connections")
       ->capture_default_str()
       ->check(CLI::Range(1, 65535));

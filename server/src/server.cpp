@@ -216,7 +216,7 @@ int run_server(const Config& config, const App& app) {
   } else {
     listeners = Listeners::open(config, config.threads);
     if (!listeners) return exit_startup_failure;
-    if (config.workers > 1) return run_supervisor(config, std::move(*listeners));
+    if (config.workers > 1 || config.reload) return run_supervisor(config, std::move(*listeners));
   }
   const std::uint64_t max_requests = max_requests_with_jitter(config);
   ProcessLoad load(config.limit_concurrency, max_requests);

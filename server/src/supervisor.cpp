@@ -16,14 +16,17 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "asgi/server/cli.hpp"
+#include "asgi/server/file_watcher.hpp"
 #include "asgi/server/logging.hpp"
 
 extern char** environ;
@@ -72,10 +75,32 @@ class Supervisor {
         hangups_(context_, SIGHUP),
         scaling_(context_, SIGTTIN, SIGTTOU),
         children_(context_, SIGCHLD),
-        target_(config.workers) {}
+        target_(config.reload ? 1 : config.workers) {
+    // Under --reload the worker is started from the binary's path, not /proc/self/exe: a rebuilt
+    // binary is a new file, and the old one is what /proc/self/exe still names.
+    std::error_code ec;
+    std::filesystem::path path = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (config.reload && !ec) executable_ = path.string();
+  }
 
   int run() {
-    log::error().info("Started parent process [{}]", ::getpid());
+    std::optional<FileWatcher> watcher;
+    if (config_.reload) {
+      std::vector<std::string> roots = watched_directories();
+      std::string list;
+      for (const std::string& root : roots) list += (list.empty() ? "'" : ", '") + root + "'";
+      log::error().info("Will watch for changes in these directories: [{}]", list);
+      try {
+        watcher.emplace(context_, roots,
+                        ReloadFilter(config_.reload_includes, config_.reload_excludes));
+      } catch (const std::exception& error) {
+        log::error().error("Cannot watch for changes: {}", error.what());
+        return exit_startup_failure;
+      }
+      log::error().info("Started reloader process [{}] using inotify", ::getpid());
+    } else {
+      log::error().info("Started parent process [{}]", ::getpid());
+    }
     for (const Listener& listener : listeners_.all())
       log::error().info("asgiserver running on {} (Press CTRL+C to quit)", listener.description);
     for (unsigned i = 0; i < target_; ++i) spawn();
@@ -85,8 +110,10 @@ class Supervisor {
     net::co_spawn(context_, rolling_restarts(), log_escape);
     net::co_spawn(context_, scale(), log_escape);
     net::co_spawn(context_, health_checks(), log_escape);
+    if (watcher) net::co_spawn(context_, reload_on_changes(*watcher), log_escape);
     context_.run();
-    log::error().info("Stopping parent process [{}]", ::getpid());
+    log::error().info("Stopping {} process [{}]", config_.reload ? "reloader" : "parent",
+                      ::getpid());
     return exit_code_;
   }
 
@@ -95,18 +122,20 @@ class Supervisor {
     pid_t pid = -1;
     std::unique_ptr<net::local::stream_protocol::socket> channel;
     bool ready = false;
-    bool stopping = false;  ///< asked to stop: its exit is not a failure
+    bool stopping = false;     ///< asked to stop: its exit is not a failure
+    bool replacement = false;  ///< started to replace a running one, which stays if this fails
     Clock::time_point last_answer = Clock::now();
     Clock::time_point started = Clock::now();
   };
 
   // fork + exec of our own binary with the sockets and one end of a channel; everything the child
   // needs is prepared before fork, so that nothing allocates between fork and exec.
-  void spawn() {
+  // The new worker's pid, or -1.
+  pid_t spawn() {
     int pair[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
       log::error().error("Cannot start a worker: socketpair: {}", std::strerror(errno));
-      return;
+      return -1;
     }
     std::vector<std::string> args = own_command_line();
     std::vector<std::string> env;
@@ -137,20 +166,21 @@ class Supervisor {
       sigset_t none;
       sigemptyset(&none);
       ::sigprocmask(SIG_SETMASK, &none, nullptr);
-      ::execve("/proc/self/exe", argv.data(), envp.data());
+      ::execve(executable_.c_str(), argv.data(), envp.data());
       ::_exit(127);
     }
     ::close(pair[1]);
     if (pid < 0) {
       log::error().error("Cannot start a worker: fork: {}", std::strerror(errno));
       ::close(pair[0]);
-      return;
+      return -1;
     }
     Child& child = children_list_.emplace_back();
     child.pid = pid;
     child.channel = std::make_unique<net::local::stream_protocol::socket>(
         context_, net::local::stream_protocol(), pair[0]);
     net::co_spawn(context_, listen_to(pid), log::LogEscapedException{"worker channel"});
+    return pid;
   }
 
   Child* find(pid_t pid) {
@@ -211,12 +241,24 @@ class Supervisor {
     if (!child) return;
     bool expected = child->stopping || stopping_;
     bool was_ready = child->ready;
+    bool replacement = child->replacement;
     children_list_.remove_if([pid](const Child& c) { return c.pid == pid; });
+    ready_waiters_.cancel();  // a replacement that died is not waited for
     if (expected) {
       log::error().info("Worker [{}] stopped", pid);
       return;
     }
-    if (!was_ready && WIFEXITED(status) && WEXITSTATUS(status) == exit_startup_failure) {
+    bool failed_startup =
+        !was_ready && WIFEXITED(status) && WEXITSTATUS(status) == exit_startup_failure;
+    if (failed_startup && config_.reload) {  // the next change may fix it
+      log::error().error("Worker [{}] failed to start; waiting for changes to try again", pid);
+      return;
+    }
+    if (failed_startup && replacement) {  // the one it was to replace still serves
+      log::error().error("Worker [{}] failed to start; the current worker(s) keep serving", pid);
+      return;
+    }
+    if (failed_startup) {
       // A bad app or a failed lifespan startup fails again on every restart: stop instead.
       log::error().error("Worker [{}] failed to start; stopping the service", pid);
       exit_code_ = exit_startup_failure;
@@ -278,19 +320,75 @@ class Supervisor {
       log::error().info("Received SIGHUP: replacing {} worker(s) one by one", old.size());
       for (pid_t pid : old) {
         if (stopping_) co_return;
-        unsigned before = ready_count();
-        spawn();
-        Clock::time_point deadline =
-            Clock::now() + to_clock(config_.timeout_lifespan_startup) + std::chrono::seconds(5);
-        while (!stopping_ && ready_count() <= before && Clock::now() < deadline) {
-          ready_waiters_.expires_at(deadline);
-          co_await ready_waiters_.async_wait(net::as_tuple(net::use_awaitable));
-        }
-        if (stopping_) co_return;
-        if (Child* child = find(pid)) stop_child(*child);
+        co_await replace(pid);
       }
       log::error().info("Replaced every worker");
     }
+  }
+
+  // Starts a worker to replace `old` (or none: -1) and stops `old` once the new one is ready. If
+  // the new one fails or is not ready in time, `old` keeps serving. False when not replaced.
+  net::awaitable<bool> replace(pid_t old) {
+    pid_t fresh = spawn();
+    if (fresh < 0) co_return false;
+    if (Child* child = find(fresh)) child->replacement = find(old) != nullptr;
+    Clock::time_point deadline =
+        Clock::now() + to_clock(config_.timeout_lifespan_startup) + std::chrono::seconds(5);
+    for (;;) {
+      Child* child = find(fresh);
+      if (stopping_ || !child || child->ready || Clock::now() >= deadline) break;
+      ready_waiters_.expires_at(deadline);
+      co_await ready_waiters_.async_wait(net::as_tuple(net::use_awaitable));
+    }
+    Child* child = find(fresh);
+    if (stopping_) co_return false;
+    if (!child || !child->ready) {
+      if (child) {
+        log::error().error("Worker [{}] was not ready in time; stopping it", fresh);
+        stop_child(*child);
+      }
+      co_return false;
+    }
+    child->replacement = false;
+    if (Child* previous = find(old)) stop_child(*previous);
+    co_return true;
+  }
+
+  // --reload: each change replaces the worker (the new one first, as SIGHUP does, so a change
+  // that breaks the app leaves the old one serving).
+  net::awaitable<void> reload_on_changes(FileWatcher& watcher) {
+    for (;;) {
+      std::vector<std::string> changed = co_await watcher.changes(config_.reload_delay);
+      if (stopping_) co_return;
+      std::string list;
+      for (const std::string& file : changed) list += (list.empty() ? "'" : ", '") + file + "'";
+      log::error().warn("Detected changes in {}. Reloading...", list);
+      pid_t current = -1;
+      for (const Child& child : children_list_)
+        if (!child.stopping) current = child.pid;
+      co_await replace(current);
+    }
+  }
+
+  // --reload-dir, else the current directory; and the directory of an app library (--app
+  // lib.so:NAME), so that rebuilding it restarts the server wherever it is.
+  std::vector<std::string> watched_directories() const {
+    namespace fs = std::filesystem;
+    std::vector<std::string> roots;
+    std::error_code ec;
+    for (const std::string& dir : config_.reload_dirs)
+      roots.push_back(fs::absolute(dir, ec).string());
+    if (roots.empty()) roots.push_back(fs::current_path(ec).string());
+    std::string app = config_.app_name;
+    if (std::size_t suffix = app.find(".so:"); suffix != std::string::npos) app.resize(suffix + 3);
+    if (app.ends_with(".so")) {
+      std::string dir = fs::absolute(app, ec).parent_path().string();
+      bool covered = false;
+      for (const std::string& root : roots)
+        covered = covered || dir == root || dir.starts_with(root + "/");
+      if (!covered) roots.push_back(dir);
+    }
+    return roots;
   }
 
   // SIGTTIN adds a worker, SIGTTOU removes one (never the last), as in Gunicorn.
@@ -344,6 +442,7 @@ class Supervisor {
 
   const Config& config_;
   Listeners listeners_;
+  std::string executable_ = "/proc/self/exe";
   net::io_context context_{1};
   net::signal_set signals_;
   net::signal_set hangups_;

@@ -54,6 +54,12 @@ struct Config {
   unsigned workers = 1;              ///< processes; more than one runs them under a supervisor
   unsigned threads = 1;              ///< event-loop threads per process
   Seconds timeout_worker_healthcheck{5.0};  ///< a worker process this long silent is replaced
+  /// --reload (development): one worker process, replaced when a watched file changes.
+  bool reload = false;
+  std::vector<std::string> reload_dirs;  ///< empty: the current directory
+  std::vector<std::string> reload_includes{"*.so"};
+  std::vector<std::string> reload_excludes{".*", "*~", "*.swp", "*.tmp"};
+  Seconds reload_delay{0.25};  ///< changes this close together make one restart
   int backlog = 2048;
   LogLevel log_level = LogLevel::info;
   bool access_log = true;
