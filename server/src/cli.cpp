@@ -2,15 +2,18 @@
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <utility>
 #include <vector>
 
 #include "asgi/protocol/response_encoder.hpp"
 #include "asgi/registry.hpp"
+#include "asgi/server/config_sources.hpp"
 #include "asgi/version.hpp"
 
 namespace asgi::server {
@@ -84,8 +87,9 @@ void add_reload_options(CLI::App& cli, Config& config) {
                "Development: restart the worker when a watched file changes (an app library "
                "given with --app is watched too)");
   cli.add_option("--reload-dir", config.reload_dirs,
-                 "Directory to watch, with its subdirectories (repeatable; default: the current "
-                 "directory)");
+                 "Directory to watch, with its subdirectories (repeatable); default: the current "
+                 "directory")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   // As Uvicorn, the globs given add to the defaults.
   auto add_globs = [](std::vector<std::string>& target) {
     return [&target](const std::vector<std::string>& globs) {
@@ -95,11 +99,13 @@ void add_reload_options(CLI::App& cli, Config& config) {
   cli.add_option_function<std::vector<std::string>>(
          "--reload-include", add_globs(config.reload_includes),
          "Glob of the files whose change restarts, added to the defaults (repeatable)")
-      ->default_str(fmt::format("{}", fmt::join(config.reload_includes, " ")));
+      ->default_str(fmt::format("{}", fmt::join(config.reload_includes, " ")))
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cli.add_option_function<std::vector<std::string>>(
          "--reload-exclude", add_globs(config.reload_excludes),
          "Glob of files and directories to ignore, added to the defaults (repeatable)")
-      ->default_str(fmt::format("{}", fmt::join(config.reload_excludes, " ")));
+      ->default_str(fmt::format("{}", fmt::join(config.reload_excludes, " ")))
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   add_seconds(cli, "--reload-delay", config.reload_delay,
               "Changes this close together make one restart");
 }
@@ -126,13 +132,51 @@ void add_tls_options(CLI::App& cli, TlsSettings& tls) {
              {{"1.2", 0x0303}, {"1.3", 0x0304}});
 }
 
-}  // namespace
-
-CliResult parse_command_line(int argc, char** argv) {
+// What one parse of the options fills in.
+struct Parsed {
   Config config;
-  CLI::App cli{"asgiserver: an ASGI-style async HTTP/1.1 application server", "asgiserver"};
-  cli.set_version_flag("--version", "asgiserver " ASGI_VERSION);
   std::string positional_app;
+  std::vector<std::string> bind_texts;
+  std::string uds;
+  std::optional<int> inherited_fd;
+  std::string config_file;
+  std::string env_file;
+};
+
+// Uvicorn's variables, read as defaults: one line and exit 3 when bad.
+bool check_peer_environment(std::string& problem) {
+  if (const char* concurrency = std::getenv("WEB_CONCURRENCY")) {
+    char* end = nullptr;
+    unsigned long value = std::strtoul(concurrency, &end, 10);
+    if (!*concurrency || *end || value < 1 || value > 256) {
+      problem = "WEB_CONCURRENCY: '" + std::string(concurrency) + "' is not a number from 1 to 256";
+      return false;
+    }
+  }
+  Config scratch;
+  if (const char* allow = std::getenv("FORWARDED_ALLOW_IPS");
+      allow && !parse_trust(allow, scratch, problem)) {
+    problem = "FORWARDED_ALLOW_IPS: " + problem;
+    return false;
+  }
+  return true;
+}
+
+// Every option, writing into `parsed`. A value given twice counts once, the last one (so the
+// command line can override the environment and the file); repeatable options add up.
+std::unique_ptr<CLI::App> make_cli(Parsed& parsed) {
+  auto owner = std::make_unique<CLI::App>(
+      "asgiserver: an ASGI-style async HTTP/1.1 application server", "asgiserver");
+  CLI::App& cli = *owner;
+  cli.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  Config& config = parsed.config;
+  cli.set_version_flag("--version", "asgiserver " ASGI_VERSION);
+  cli.add_option("--config", parsed.config_file,
+                 "Read settings from this TOML file (keys: the option names with underscores); "
+                 "the command line and ASGISERVER_* variables override it");
+  cli.add_option("--env-file", parsed.env_file,
+                 "Load environment variables (NAME=VALUE lines) from this file first");
+  std::string& positional_app = parsed.positional_app;
   cli.add_option("APP", positional_app, "Application name (same as --app)");
   cli.add_option("--app", config.app_name,
                  "Application to serve: " + available_apps() +
@@ -144,14 +188,12 @@ CliResult parse_command_line(int argc, char** argv) {
   cli.add_option("--host", config.host, "Bind socket to this host")->capture_default_str();
   cli.add_option("--port", config.port, "Bind socket to this port (0: any free port)")
       ->capture_default_str();
-  std::vector<std::string> bind_texts;
-  cli.add_option("--bind,-b", bind_texts,
+  cli.add_option("--bind,-b", parsed.bind_texts,
                  "Listen on HOST:PORT, [IPv6]:PORT, unix:PATH or fd://N (repeatable); replaces "
-                 "--host/--port");
-  std::string uds;
-  cli.add_option("--uds", uds, "Listen on a UNIX domain socket (same as --bind unix:PATH)");
-  std::optional<int> inherited_fd;
-  cli.add_option("--fd", inherited_fd,
+                 "--host/--port")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cli.add_option("--uds", parsed.uds, "Listen on a UNIX domain socket (same as --bind unix:PATH)");
+  cli.add_option("--fd", parsed.inherited_fd,
                  "Listen on an inherited, already listening socket (same as --bind fd://N)");
   cli.add_option_function<std::string>(
          "--uds-mode",
@@ -167,17 +209,8 @@ CliResult parse_command_line(int argc, char** argv) {
                   octal.find_first_not_of("01234567") == std::string::npos;
         return ok ? "" : "must be an octal file mode such as 660";
       });
-  const char* concurrency = std::getenv("WEB_CONCURRENCY");
-  if (concurrency) {
-    char* end = nullptr;
-    unsigned long value = std::strtoul(concurrency, &end, 10);
-    if (!*concurrency || *end || value < 1 || value > 256) {
-      std::cerr << "Error: WEB_CONCURRENCY: '" << concurrency << "' is not a number from 1 to 256"
-                << std::endl;
-      return {std::nullopt, exit_startup_failure};
-    }
-    config.workers = static_cast<unsigned>(value);
-  }
+  if (const char* concurrency = std::getenv("WEB_CONCURRENCY"))  // checked before
+    config.workers = static_cast<unsigned>(std::strtoul(concurrency, nullptr, 10));
   cli.add_option("--workers", config.workers,
                  "Worker processes under a supervisor ($WEB_CONCURRENCY); 1 serves in this process")
       ->capture_default_str()
@@ -222,13 +255,9 @@ CliResult parse_command_line(int argc, char** argv) {
   cli.add_flag("--proxy-headers,!--no-proxy-headers", config.proxy_headers,
                "Enable/disable reading Forwarded and X-Forwarded-For/-Proto/-Host from the peers "
                "--forwarded-allow-ips trusts");
-  const char* allow_env = std::getenv("FORWARDED_ALLOW_IPS");
+  const char* allow_env = std::getenv("FORWARDED_ALLOW_IPS");  // checked before
   std::string allow_default(allow_env ? allow_env : protocol::ProxyTrust::default_list);
-  // As Uvicorn reads it; a bad value is one line and exit 3 like a bad flag.
-  if (std::string problem; allow_env && !parse_trust(allow_default, config, problem)) {
-    std::cerr << "Error: FORWARDED_ALLOW_IPS: " << problem << std::endl;
-    return {std::nullopt, exit_startup_failure};
-  }
+  if (std::string ignored; allow_env) parse_trust(allow_default, config, ignored);
   cli.add_option_function<std::string>(
          "--forwarded-allow-ips",
          [&config](const std::string& list) {
@@ -305,19 +334,140 @@ CliResult parse_command_line(int argc, char** argv) {
   cli.add_option("--limit-request-body", config.limits.max_body_bytes,
                  "Largest request body in bytes, 0 for no limit (413 above)")
       ->capture_default_str();
+  return owner;
+}
+
+// CLI11 takes the words in reverse order.
+void parse_words(CLI::App& cli, std::vector<std::string> words) {
+  std::reverse(words.begin(), words.end());
+  cli.parse(words);
+}
+
+// The shapes of every option, for the environment and file loaders.
+std::vector<OptionShape> option_shapes(const CLI::App& cli) {
+  std::vector<OptionShape> shapes;
+  for (const CLI::Option* option : cli.get_options()) {
+    const std::vector<std::string>& names = option->get_lnames();
+    if (names.empty() || names[0] == "help" || names[0] == "version" || names[0] == "config" ||
+        names[0] == "env-file")
+      continue;
+    OptionShape shape{names[0],
+                      {},
+                      option->get_expected_max() == 0,
+                      option->get_multi_option_policy() == CLI::MultiOptionPolicy::TakeAll};
+    for (const std::string& negation : option->get_fnames()) shape.negation = negation;
+    shapes.push_back(std::move(shape));
+  }
+  return shapes;
+}
+
+// The value of `--name VALUE` or `--name=VALUE` among `words` (the last one), or empty.
+std::string word_value(const std::vector<std::string>& words, const std::string& name) {
+  std::string value;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    if (words[i] == name && i + 1 < words.size()) value = words[i + 1];
+    if (words[i].starts_with(name + "=")) value = words[i].substr(name.size() + 1);
+  }
+  return value;
+}
+
+// Each setting from the environment or the file, checked alone, so that a bad one is reported
+// with where it came from.
+bool check_settings(const std::vector<SourcedSetting>& settings, std::string& problem) {
+  for (const SourcedSetting& setting : settings) {
+    Parsed scratch;
+    auto cli = make_cli(scratch);
+    try {
+      parse_words(*cli, setting.words);
+    } catch (const CLI::ParseError& e) {
+      problem = setting.origin + ": " + e.what();
+      return false;
+    }
+  }
+  return true;
+}
+
+// Lower layers first, so that a later value wins; a repeatable option takes its values from the
+// highest layer that has any.
+std::vector<std::string> layered_words(const std::vector<SourcedSetting>& file,
+                                       const std::vector<SourcedSetting>& environment,
+                                       const std::vector<std::string>& command_line,
+                                       const std::vector<OptionShape>& shapes) {
+  auto repeatable = [&shapes](const std::string& option) {
+    for (const OptionShape& shape : shapes)
+      if (shape.name == option) return shape.repeatable;
+    return false;
+  };
+  auto given_in = [](const std::vector<SourcedSetting>& layer, const std::string& option) {
+    return std::any_of(layer.begin(), layer.end(),
+                       [&option](const SourcedSetting& s) { return s.option == option; });
+  };
+  auto on_command_line = [&command_line](const std::string& option) {
+    return std::any_of(command_line.begin(), command_line.end(), [&option](const std::string& w) {
+      return w == "--" + option || w.starts_with("--" + option + "=");
+    });
+  };
+  std::vector<std::string> words;
+  for (const SourcedSetting& setting : file) {
+    if (repeatable(setting.option) &&
+        (given_in(environment, setting.option) || on_command_line(setting.option)))
+      continue;
+    words.insert(words.end(), setting.words.begin(), setting.words.end());
+  }
+  for (const SourcedSetting& setting : environment) {
+    if (repeatable(setting.option) && on_command_line(setting.option)) continue;
+    words.insert(words.end(), setting.words.begin(), setting.words.end());
+  }
+  words.insert(words.end(), command_line.begin(), command_line.end());
+  return words;
+}
+
+CliResult failure(const std::string& problem) {
+  std::cerr << "Error: " << problem << std::endl;
+  return {std::nullopt, exit_startup_failure};
+}
+
+}  // namespace
+
+CliResult parse_command_line(int argc, char** argv) {
+  std::vector<std::string> command_line(argv + 1, argv + argc);
+  std::string problem;
+  // The variables an --env-file sets count like the ones already in the environment.
+  if (std::string env_file = word_value(command_line, "--env-file"); !env_file.empty())
+    if (!load_env_file(env_file, problem)) return failure(problem);
+  if (!check_peer_environment(problem)) return failure(problem);
+
+  Parsed parsed;
+  auto cli = make_cli(parsed);
+  std::vector<OptionShape> shapes = option_shapes(*cli);
+  std::vector<SourcedSetting> from_file;
+  std::string config_file = word_value(command_line, "--config");
+  if (config_file.empty() && std::getenv("ASGISERVER_CONFIG"))
+    config_file = std::getenv("ASGISERVER_CONFIG");
+  if (!config_file.empty()) {
+    std::optional<std::vector<SourcedSetting>> settings =
+        settings_from_file(config_file, shapes, problem);
+    if (!settings) return failure(problem);
+    from_file = std::move(*settings);
+  }
+  std::vector<SourcedSetting> from_environment = settings_from_environment(shapes);
+  if (!check_settings(from_file, problem) || !check_settings(from_environment, problem))
+    return failure(problem);
 
   try {
-    cli.parse(argc, argv);
+    parse_words(*cli, layered_words(from_file, from_environment, command_line, shapes));
   } catch (const CLI::CallForHelp& e) {
-    return {std::nullopt, cli.exit(e)};
+    return {std::nullopt, cli->exit(e)};
   } catch (const CLI::CallForVersion& e) {
-    return {std::nullopt, cli.exit(e)};
+    return {std::nullopt, cli->exit(e)};
   } catch (const CLI::ParseError& e) {
     std::cerr << "Error: " << e.what() << " (see --help)" << std::endl;
     return {std::nullopt, exit_startup_failure};
   }
+  Config& config = parsed.config;
+  const std::string& positional_app = parsed.positional_app;
 
-  for (const std::string& text : bind_texts) {
+  for (const std::string& text : parsed.bind_texts) {
     std::string error;
     std::optional<BindAddress> bind = BindAddress::parse(text, error);
     if (!bind) {
@@ -326,9 +476,10 @@ CliResult parse_command_line(int argc, char** argv) {
     }
     config.binds.push_back(std::move(*bind));
   }
-  if (!uds.empty()) config.binds.push_back({.kind = BindAddress::Kind::unix_socket, .path = uds});
-  if (inherited_fd)
-    config.binds.push_back({.kind = BindAddress::Kind::inherited_fd, .fd = *inherited_fd});
+  if (!parsed.uds.empty())
+    config.binds.push_back({.kind = BindAddress::Kind::unix_socket, .path = parsed.uds});
+  if (parsed.inherited_fd)
+    config.binds.push_back({.kind = BindAddress::Kind::inherited_fd, .fd = *parsed.inherited_fd});
 
   if (!positional_app.empty()) {
     if (!config.app_name.empty() && config.app_name != positional_app) {

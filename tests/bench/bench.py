@@ -111,15 +111,17 @@ def wait_for_port(port, proc, timeout):
 class Server:
     """One server process: started pinned to the server CPU, stopped by its own pid."""
 
-    def __init__(self, name, argv, port, env=None, cwd=None, start_timeout=20, stop_signal=signal.SIGTERM):
+    def __init__(self, name, argv, port, env=None, cwd=None, start_timeout=20, stop_signal=signal.SIGTERM,
+                 cpus=None):
         self.name, self.argv, self.port = name, argv, port
+        self.cpus = cpus or SERVER_CPU
         self.env, self.cwd, self.start_timeout, self.stop_signal = env, cwd, start_timeout, stop_signal
         self.proc = None
 
     def start(self, logdir):
         logfile = open(Path(logdir) / f"{self.name.split()[0]}-{self.port}.log", "wb")
         env = dict(os.environ, **(self.env or {}))
-        self.proc = subprocess.Popen([*NICE, "taskset", "-c", SERVER_CPU, *self.argv], stdout=logfile,
+        self.proc = subprocess.Popen([*NICE, "taskset", "-c", self.cpus, *self.argv], stdout=logfile,
                                      stderr=subprocess.STDOUT, env=env, cwd=self.cwd)
         logfile.close()
         if not wait_for_port(self.port, self.proc, self.start_timeout):
@@ -276,8 +278,10 @@ def to_ms(text):
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
-def run_wrk(port, seconds, connections, pipeline=None, path="/"):
+def run_wrk(port, seconds, connections, pipeline=None, path="/", headers=()):
     argv = ["taskset", "-c", CLIENT_CPU, "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    for header in headers:
+        argv += ["-H", header]
     if pipeline:
         argv += ["-s", str(BENCH / "pipeline.lua")]
     argv.append(f"http://{HOST}:{port}{path}")
@@ -337,11 +341,11 @@ class Bench:
         return [a.strip() for a in m.group(1).split(",")] if m else []
 
     # -- server factories: a fresh process on a fresh port each time --
-    def asgiserver_server(self, app, *extra, env=None):
+    def asgiserver_server(self, app, *extra, env=None, threads=1, cpus=None, name="asgiserver"):
         port = free_port()
-        argv = [str(self.asgiserver), "--app", app, "--port", str(port), "--threads", "1",
+        argv = [str(self.asgiserver), "--app", app, "--port", str(port), "--threads", str(threads),
                 "--no-access-log", "--log-level", "warning", "--timeout-keep-alive", "300", *extra]
-        return Server("asgiserver", argv, port, env=env)
+        return Server(name, argv, port, env=env, cpus=cpus)
 
     def nginx_server(self, access_log=False):
         port = free_port()
@@ -447,6 +451,32 @@ class Bench:
         self.alternate(workload, factories,
                        lambda s: self.cpu_meter(s, lambda: run_wrk(s.port, secs, 64, pipeline)),
                        warmup=lambda s: run_wrk(s.port, 1, 64, pipeline))
+
+    def threads(self):
+        """--threads 2 against --threads 1. The two-thread server may use both CPUs, and wrk's
+        core is one of them: the ratio is bounded by the load generator, not by the server."""
+        secs = self.args.seconds
+        factories = {"asgiserver": lambda: self.asgiserver_server("hello"),
+                     "asgiserver 2 threads": lambda: self.asgiserver_server(
+                         "hello", threads=2, cpus=f"{SERVER_CPU},{CLIENT_CPU}")}
+        self.alternate("threads", factories,
+                       lambda s: self.cpu_meter(s, lambda: run_wrk(s.port, secs, 64)),
+                       warmup=lambda s: run_wrk(s.port, 1, 64))
+
+    def proxy_headers(self):
+        """What reading proxy headers costs: the same requests with X-Forwarded-For and
+        X-Forwarded-Proto from a trusted peer (loopback is trusted by default), which the server
+        then parses and applies on every request."""
+        secs = self.args.seconds
+        forwarded = ("X-Forwarded-For: 203.0.113.7, 10.0.0.2", "X-Forwarded-Proto: https")
+        with_headers = "asgiserver + X-Forwarded-*"
+        factories = {"asgiserver": lambda: self.asgiserver_server("hello"),
+                     with_headers: lambda: self.asgiserver_server("hello", name=with_headers)}
+
+        def measure(server):
+            headers = forwarded if server.name == with_headers else ()
+            return self.cpu_meter(server, lambda: run_wrk(server.port, secs, 64, headers=headers))
+        self.alternate("proxy_headers", factories, measure, warmup=lambda s: run_wrk(s.port, 1, 64))
 
     def static_file(self):
         """GET /static/file-1m.bin (1 MiB of random bytes) over 16 keep-alive connections: nginx
@@ -641,6 +671,8 @@ class Bench:
                  ("download", lambda: self.transfer("download", "download")),
                  ("upload", lambda: self.transfer("upload", "upload")),
                  ("static", self.static_file),
+                 ("threads", self.threads),
+                 ("proxy_headers", self.proxy_headers),
                  ("callgrind", self.callgrind),
                  ("syscalls", self.syscalls)]
         if self.args.skip_ws:
@@ -843,6 +875,12 @@ WORKLOAD_TITLES = {
                  [("mib_s", "MiB/s", 0), ("peak_rss_mib", "peak RSS MiB", 1)], "mib_s"),
     "static": ("Static file: `GET /static/file-1m.bin` (1 MiB), 16 connections (`wrk -t1 -c16`); both with sendfile",
                [("mib_s", "MiB/s", 0), ("p99_ms", "p99 ms", 2)], "mib_s"),
+    "threads": ("HTTP keep-alive plaintext, `--threads 2` (both CPUs, one shared with wrk) vs `--threads 1` "
+                "(CPU 0): bounded by wrk's single core, not a measure of the server's scaling",
+                [("rps", "req/s", 0)], "rps"),
+    "proxy_headers": ("HTTP keep-alive plaintext with and without `X-Forwarded-For` + `X-Forwarded-Proto` "
+                      "from a trusted peer (read and applied on every request)",
+                      [("rps", "req/s", 0), ("user_us", "user µs/req", 2)], "rps"),
     "upload": ("Upload (`POST /upload`, body counted and dropped; nginx: `return 200` discards it)",
                [("mib_s", "MiB/s", 0), ("peak_rss_mib", "peak RSS MiB", 1)], "mib_s"),
 }
