@@ -9,6 +9,7 @@
 //   GET  /crabs/{id}    one crab, or 404
 //   GET  /slow?seconds=S     waits S seconds (default 1, at most 30) without blocking the loop
 //   GET  /compute?digits=N   N digits of pi (default 1000, at most 20000) on the thread pool
+//   GET  /block?seconds=S    blocks its event loop S seconds (at most 10): what not to do
 //   GET  /tank          the live crab tank (HTML); its script opens the WebSocket below
 //   WS   /ws/tank       tank states 10 times a second; send {"type":"drop","x":..,"y":..} to feed
 //
@@ -98,6 +99,7 @@ const asgi::App& routes() {
         .get("/crabs/{id}", get_crab)  // parsed by the handler: a bad id is "Crab not found"
         .get("/slow", slow)
         .get("/compute", compute)
+        .get("/block", block)
         .get("/facts", facts)
         .get("/tank", tank)
         .websocket("/ws/tank", tank_socket)

@@ -1,5 +1,5 @@
 // GET /slow and GET /compute: the two ways a handler can take a long time without stalling the
-// server. The event loop thread serves many connections at once; anything that blocks it (a
+// server; GET /block: the way that stalls it, as a demonstration of what not to do. The event loop thread serves many connections at once; anything that blocks it (a
 // sleep, a long computation) blocks all of them.
 //
 //  * Waiting: co_await an asynchronous timer. The coroutine is suspended, the thread goes back to
@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cmath>
 #include <string_view>
+#include <thread>
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -54,6 +55,21 @@ boost::asio::awaitable<void> slow(asgi::toolkit::Request request) {
   co_await timer.async_wait(boost::asio::use_awaitable);
 
   co_await asgi::toolkit::send_json(request.send, Json{{"slept", seconds}});
+}
+
+// What not to do: std::this_thread::sleep_for holds the event loop's thread, so every other
+// connection on it waits too. The server's event-loop watchdog (--loop-lag-warn) names this
+// request in a warning; compare GET /slow, which waits as long and stalls nobody.
+boost::asio::awaitable<void> block(asgi::toolkit::Request request) {
+  double seconds = 1.0;
+  if (std::optional<std::string> text = asgi::toolkit::query_param(request.scope, "seconds")) {
+    std::optional<double> parsed = parse_number<double>(*text);
+    if (!parsed || !std::isfinite(*parsed))
+      throw asgi::toolkit::HttpError(422, "seconds must be a number");
+    seconds = std::clamp(*parsed, 0.0, 10.0);
+  }
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));  // blocks the loop
+  co_await asgi::toolkit::send_json(request.send, Json{{"blocked", seconds}});
 }
 
 boost::asio::awaitable<void> compute(asgi::toolkit::Request request) {

@@ -23,6 +23,7 @@ boost::asio::awaitable<void> create_crab(asgi::toolkit::Request request);
 // demo_handlers.cpp: waiting and computing without blocking the event loop.
 boost::asio::awaitable<void> slow(asgi::toolkit::Request request);
 boost::asio::awaitable<void> compute(asgi::toolkit::Request request);
+boost::asio::awaitable<void> block(asgi::toolkit::Request request);
 
 // tank.cpp: the live crab tank over WebSocket (/ws/tank). Every browser sees the same crabs,
 // moved by one process-wide simulation, and can drop food with {"type": "drop", "x", "y"}.

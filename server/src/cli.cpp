@@ -221,6 +221,13 @@ std::unique_ptr<CLI::App> make_cli(Parsed& parsed) {
       ->check(CLI::Range(1u, 256u));
   add_seconds(cli, "--timeout-worker-healthcheck", config.timeout_worker_healthcheck,
               "Replace a worker process whose event loops do not answer a ping this long");
+  cli.add_option_function<double>(
+         "--loop-lag-warn",
+         [&config](double milliseconds) { config.loop_lag_warn = Seconds(milliseconds / 1000); },
+         "Warn, naming the request, when app code keeps an event loop from coming back this "
+         "many milliseconds (0: never)")
+      ->default_str("250")
+      ->check(CLI::NonNegativeNumber);
   add_reload_options(cli, config);
   cli.add_option("--backlog", config.backlog, "Maximum number of pending connections")
       ->capture_default_str()

@@ -333,6 +333,7 @@ net::awaitable<bool> Connection::serve_http(protocol::RequestHead& head) {
       if (!forwarded_.empty()) protocol::apply_forwarded(scope, forwarded_);
       return scope;
     };
+    worker_.activity().note_app(exchange.get(), head.method, head.target, /*starting=*/true);
     boost::asio::awaitable<void> app =
         worker_.call_app(make_scope, Receive(exchange), Send(exchange));
     co_await std::move(app);

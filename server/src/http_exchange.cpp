@@ -46,6 +46,7 @@ HttpExchange::HttpExchange(std::shared_ptr<Connection> connection,
 // ---- receive ---------------------------------------------------------------------------------
 
 net::awaitable<Event> HttpExchange::receive() {
+  AppTurn turn(connection_->worker().activity(), this, method_, target_);
   if (receiving_) throw ProtocolError("receive() called while another receive() is waiting");
   receiving_ = true;
   struct Reset {
@@ -119,6 +120,7 @@ net::awaitable<void> HttpExchange::wait_until_done() {
 // ---- send ------------------------------------------------------------------------------------
 
 net::awaitable<void> HttpExchange::send(Message message) {
+  AppTurn turn(connection_->worker().activity(), this, method_, target_);
   if (client_gone_ || request_error_status_) throw ClientDisconnected();
   // Bodies first and written right here: this is the hot path, and every nested coroutine would
   // cost a frame per request.

@@ -20,6 +20,7 @@
 #include "asgi/server/lifespan.hpp"
 #include "asgi/server/listeners.hpp"
 #include "asgi/server/logging.hpp"
+#include "asgi/server/loop_watchdog.hpp"
 #include "asgi/server/supervisor.hpp"
 #include "asgi/server/tls_context.hpp"
 #include "asgi/server/transport.hpp"
@@ -268,7 +269,11 @@ int run_server(const Config& config, const App& app) {
                   }
                   main_context.stop();
                 });
+  // Watches the loops from its own thread from now on (a loop not yet started is skipped).
+  std::optional<LoopWatchdog> watchdog;
+  if (config.loop_lag_warn.count() > 0) watchdog.emplace(workers, config.loop_lag_warn);
   main_context.run();
+  watchdog.reset();  // before the loops stop, which is no stall
   for (Worker& worker : workers) worker.stop();
   if (exit_code != exit_startup_failure) log::error().info("Finished server process [{}]", pid);
   return exit_code;

@@ -24,6 +24,7 @@ WebSocketSession::~WebSocketSession() = default;
 
 net::awaitable<Event> WebSocketSession::receive() {
   Impl& s = *impl_;
+  AppTurn turn(s.connection->worker().activity(), &s, "WebSocket", s.target);
   s.touched = true;
   if (!s.connect_delivered) {
     s.connect_delivered = true;
@@ -47,6 +48,7 @@ net::awaitable<Event> WebSocketSession::receive() {
 
 net::awaitable<void> WebSocketSession::send(Message message) {
   Impl& s = *impl_;
+  AppTurn turn(s.connection->worker().activity(), &s, "WebSocket", s.target);
   s.touched = true;
   if (s.closed && !s.closing && s.cycle.state() != protocol::WebSocketCycle::State::handshake)
     throw ClientDisconnected();
@@ -160,6 +162,7 @@ net::awaitable<WebSocketSession::Outcome> WebSocketSession::run() {
         protocol::apply_forwarded(scope, s.connection->forwarded());
       return scope;
     };
+    s.connection->worker().activity().note_app(&s, "WebSocket", s.target, /*starting=*/true);
     net::awaitable<void> app =
         s.connection->worker().call_app(make_scope, Receive(self), Send(self));
     co_await std::move(app);

@@ -67,7 +67,22 @@ boost::asio::awaitable<void> Worker::accept_loop(std::size_t index) {
   }
 }
 
+// --loop-lag-warn: the loop stores the time each time it gets to run this; the watchdog thread
+// reads it. Four beats per threshold, so a stall is seen soon after it passes the threshold.
+boost::asio::awaitable<void> Worker::heartbeat() {
+  const auto interval = to_clock(config_.loop_lag_warn) / 4;
+  boost::asio::steady_timer tick(context_);
+  for (;;) {  // until the loop stops: a graceful shutdown's drain is watched too
+    activity_.beat();
+    tick.expires_after(interval);
+    co_await tick.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+  }
+}
+
 void Worker::start() {
+  activity_.beat();
+  if (config_.loop_lag_warn.count() > 0)
+    boost::asio::co_spawn(context_, heartbeat(), log::LogEscapedException{"heartbeat"});
   for (std::size_t i = 0; i < acceptors_.size(); ++i)
     boost::asio::co_spawn(context_, accept_loop(i), log::LogEscapedException{"accept loop"});
   thread_ = std::thread([this] {

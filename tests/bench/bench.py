@@ -1009,7 +1009,7 @@ def main():
     p.add_argument("--idle", type=int, help="idle connections (default 10000; quick 2000)")
     p.add_argument("--transfer-mib", type=int, help="streamed response / upload size in MiB (default 1024; quick 256)")
     p.add_argument("--callgrind-requests", type=int, help="requests under callgrind (default 10000; quick 1000)")
-    p.add_argument("--only", help="comma-separated: plaintext,pipelined,ws_echo,idle_http,idle_ws,download,upload,static,callgrind,syscalls")
+    p.add_argument("--only", help="comma-separated: plaintext,pipelined,ws_echo,idle_http,idle_ws,download,upload,static,threads,proxy_headers,callgrind,syscalls")
     p.add_argument("--skip-ws", action="store_true", help="leave out the WebSocket workloads")
     p.add_argument("--nice", type=int, default=int(os.environ.get("BENCH_NICE", "0")),
                    help="run servers and load generators at this nice level, e.g. -10 (root) to get "

@@ -16,6 +16,7 @@
 #include "asgi/app.hpp"
 #include "asgi/protocol/response_encoder.hpp"
 #include "asgi/server/config.hpp"
+#include "asgi/server/loop_activity.hpp"
 #include "asgi/server/memory_trim.hpp"
 #include "asgi/server/process_load.hpp"
 
@@ -46,6 +47,9 @@ class Worker {
   }
   ProcessLoad* load() const { return load_; }
   const State& state() const { return state_; }
+  /// What this loop runs, for the event-loop watchdog.
+  LoopActivity& activity() { return activity_; }
+  const LoopActivity& activity() const { return activity_; }
   /// Set before serving starts: the lifespan state, shallow-copied into every request scope.
   void set_state(const State& state) { state_ = state; }
   /// Response options every exchange on this worker starts from.
@@ -87,6 +91,8 @@ class Worker {
   const App& app_;
   ProcessLoad* load_;
   const TlsContextHolder* tls_ = nullptr;
+  LoopActivity activity_;
+  boost::asio::awaitable<void> heartbeat();
   using AppFunction = boost::asio::awaitable<void> (*)(Scope, Receive, Send);
   AppFunction app_function_ = nullptr;  ///< app_'s target when it is a plain function
   State state_;
