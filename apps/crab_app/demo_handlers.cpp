@@ -1,6 +1,7 @@
 // GET /slow and GET /compute: the two ways a handler can take a long time without stalling the
-// server; GET /block: the way that stalls it, as a demonstration of what not to do. The event loop thread serves many connections at once; anything that blocks it (a
-// sleep, a long computation) blocks all of them.
+// server; GET /block: the way that stalls it, as a demonstration of what not to do. The event
+// loop thread serves many connections at once; anything that blocks it (a sleep, a long
+// computation) blocks all of them.
 //
 //  * Waiting: co_await an asynchronous timer. The coroutine is suspended, the thread goes back to
 //    serving others, and the timer resumes us later. (std::this_thread::sleep_for would block.)
