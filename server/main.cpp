@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
     std::cerr << e.what() << std::endl;
     return asgi::server::exit_startup_failure;
   }
-  asgi::server::log::setup(cli.config->log_level, cli.config->access_log);
+  asgi::server::log::setup(cli.config->log_level, cli.config->access_log,
+                           cli.config->access_log_format.has_value());
   return asgi::server::run_server(*cli.config, app);
 }

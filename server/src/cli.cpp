@@ -240,6 +240,17 @@ std::unique_ptr<CLI::App> make_cli(Parsed& parsed) {
               {"debug", LogLevel::debug},
               {"trace", LogLevel::trace}});
   cli.add_flag("--access-log,!--no-access-log", config.access_log, "Enable/disable the access log");
+  cli.add_option_function<std::string>(
+      "--access-log-format",
+      [&config](const std::string& format) {
+        std::string problem;
+        config.access_log_format = protocol::AccessLogFormat::parse(format, problem);
+        if (!config.access_log_format) throw CLI::ValidationError("--access-log-format", problem);
+      },
+      "Access-log line with Gunicorn's atoms: %(h)s client, %(m)s method, %(U)s path, %(q)s "
+      "query, %(H)s protocol, %(r)s request line, %(s)s status, %(b)s bytes, %(D)s us, %(M)s ms, "
+      "%(a)s user agent, %(f)s referer, %(t)s time, %({name}i)s / %({name}o)s headers; default: "
+      "Uvicorn's line");
   cli.add_flag("--server-header,!--no-server-header", config.server_header,
                "Enable/disable the default Server header");
   cli.add_flag("--date-header,!--no-date-header", config.date_header,

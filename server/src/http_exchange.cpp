@@ -41,7 +41,19 @@ HttpExchange::HttpExchange(std::shared_ptr<Connection> connection,
       expect_continue_(head.expect_continue),
       options_(response_options(connection_->worker().response_defaults(), head)),
       encoder_(options_, &connection_->response_scratch()),
-      body_complete_(body_complete) {}
+      body_complete_(body_complete) {
+  if (const auto& format = connection_->config().access_log_format)
+    custom_access_ = std::make_unique<CustomAccessLine>(*format, head.headers);
+}
+
+HttpExchange::~HttpExchange() {
+  if (!custom_access_) return;
+  try {
+    custom_access_->write(connection_->client_label(), method_, target_, version_,
+                          encoder_.body_bytes());  // unless the server answered instead
+  } catch (...) {  // a log line is never worth an exception out of a destructor
+  }
+}
 
 // ---- receive ---------------------------------------------------------------------------------
 
@@ -138,6 +150,7 @@ net::awaitable<void> HttpExchange::send(Message message) {
     }
     if (encoder_.complete()) on_response_complete();
   } else if (auto* start = std::get_if<HttpResponseStart>(&message)) {
+    if (custom_access_) custom_access_->keep_response_headers(start->headers);
     encoder_.start(std::move(*start));
   } else if (auto* file = std::get_if<HttpResponsePathsend>(&message)) {
     co_await send_file(*file);
@@ -218,6 +231,7 @@ net::awaitable<bool> HttpExchange::finish(std::exception_ptr error) {
     std::string response = protocol::ResponseEncoder::error_response(
         ending.http_status, protocol::reason_phrase(ending.http_status), options_);
     log_access(ending.http_status);
+    note_answer_body(response);
     co_await connection_->output().write({response, {}, {}});
   }
   if (ending.close_connection || !encoder_.keep_alive()) co_return false;
@@ -230,7 +244,15 @@ net::awaitable<void> HttpExchange::answer_instead(int status) {
   std::string response =
       protocol::ResponseEncoder::error_response(status, protocol::reason_phrase(status), options_);
   log_access(status);
+  note_answer_body(response);
   co_await connection_->output().write({response, {}, {}});
+}
+
+// The server's own answer is rendered whole, not through the encoder: its body size for the log.
+void HttpExchange::note_answer_body(std::string_view response) {
+  std::size_t head_end = response.find("\r\n\r\n");
+  if (custom_access_ && head_end != std::string_view::npos)
+    custom_access_->set_body_bytes(response.size() - head_end - 4);
 }
 
 // The app answered without reading the whole body. Read and drop a little of it to keep the
@@ -249,6 +271,7 @@ std::string HttpExchange::request_line() const {
 // one the server answers with instead), so a response replaced by a 500 logs only the 500.
 void HttpExchange::log_access(int status) {
   access_logged_ = true;
+  if (custom_access_) return custom_access_->set_status(status);  // written at the end
   if (spdlog::logger* access = log::access()) {
     access->info("{} - \"{}\" {} {}", connection_->client_label(), request_line(), status,
                  protocol::reason_phrase(status));

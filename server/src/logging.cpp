@@ -36,7 +36,7 @@ std::shared_ptr<spdlog::logger> access_logger;
 
 }  // namespace
 
-void setup(LogLevel level, bool access_log) {
+void setup(LogLevel level, bool access_log, bool plain_access) {
   static constexpr spdlog::level::level_enum levels[] = {
       spdlog::level::critical, spdlog::level::err,   spdlog::level::warn,
       spdlog::level::info,     spdlog::level::debug, spdlog::level::trace};
@@ -48,7 +48,10 @@ void setup(LogLevel level, bool access_log) {
   if (access_log) {
     access_logger = std::make_shared<spdlog::logger>(
         "asgiserver.access", std::make_shared<spdlog::sinks::stdout_sink_mt>());
-    access_logger->set_formatter(uvicorn_format());
+    if (plain_access)
+      access_logger->set_pattern("%v");
+    else
+      access_logger->set_formatter(uvicorn_format());
     access_logger->set_level(level_enum);
   }
 }

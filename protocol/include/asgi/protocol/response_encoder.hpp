@@ -74,6 +74,8 @@ class ResponseEncoder {
   bool complete() const { return state_ == State::complete; }
   bool failed() const { return failed_; }
   int status() const { return status_; }
+  /// Body bytes so far (without the chunked framing), for the access log.
+  std::uint64_t body_bytes() const { return sent_length_; }
   /// Whether the connection can carry another request once this response is complete.
   bool keep_alive() const { return keep_alive_ && !failed_; }
 

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "asgi/protocol/access_log_format.hpp"
 #include "asgi/protocol/limits.hpp"
 #include "asgi/protocol/proxy_trust.hpp"
 #include "asgi/server/bind_address.hpp"
@@ -65,6 +66,8 @@ struct Config {
   int backlog = 2048;
   LogLevel log_level = LogLevel::info;
   bool access_log = true;
+  /// --access-log-format: Gunicorn's atoms; unset: Uvicorn's line.
+  std::optional<protocol::AccessLogFormat> access_log_format;
   bool server_header = true;
   bool date_header = true;
   /// --header NAME:VALUE: default headers on every response, after date and server and before the

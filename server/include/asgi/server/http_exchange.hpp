@@ -12,6 +12,7 @@
 #include "asgi/app.hpp"
 #include "asgi/protocol/request_head.hpp"
 #include "asgi/protocol/response_encoder.hpp"
+#include "asgi/server/custom_access_line.hpp"
 #include "asgi/wait_queue.hpp"
 
 namespace asgi::server {
@@ -23,6 +24,7 @@ class HttpExchange final : public detail::Channel {
   /// `head` is the parsed request; `body_complete` is true when it has no body left to read.
   HttpExchange(std::shared_ptr<Connection> connection, const protocol::RequestHead& head,
                bool body_complete);
+  ~HttpExchange();
 
   boost::asio::awaitable<Event> receive() override;
   boost::asio::awaitable<void> send(Message message) override;
@@ -49,6 +51,7 @@ class HttpExchange final : public detail::Channel {
   boost::asio::awaitable<bool> drain_body();
   void on_response_complete();
   void log_access(int status);
+  void note_answer_body(std::string_view response);
   std::string request_line() const;
 
   std::shared_ptr<Connection> connection_;
@@ -67,6 +70,8 @@ class HttpExchange final : public detail::Channel {
   bool app_finished_ = false;
   int request_error_status_ = 0;  ///< a bad or timed-out body: answer this instead of the app
   bool access_logged_ = false;
+  /// --access-log-format: the line, written when the exchange ends (null for the default line).
+  std::unique_ptr<CustomAccessLine> custom_access_;
   WaitQueue done_;  ///< notified when the response completes or the app returns
 };
 

@@ -12,8 +12,9 @@
 
 namespace asgi::server::log {
 
-/// Creates both loggers; call once before anything logs.
-void setup(LogLevel level, bool access_log);
+/// Creates both loggers; call once before anything logs. `plain_access`: access lines are
+/// written as they are (a --access-log-format), without the level prefix.
+void setup(LogLevel level, bool access_log, bool plain_access = false);
 
 spdlog::logger& error();
 
