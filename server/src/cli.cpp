@@ -239,6 +239,15 @@ std::unique_ptr<CLI::App> make_cli(Parsed& parsed) {
               {"info", LogLevel::info},
               {"debug", LogLevel::debug},
               {"trace", LogLevel::trace}});
+  add_choice(cli, "--log-format", config.log_format,
+             "text (Uvicorn's lines) or json (one object per line: time, level, logger, message; "
+             "access lines add client, method, path, query, status, bytes, duration_ms, "
+             "user_agent, request_id)",
+             {{"text", LogFormat::text}, {"json", LogFormat::json}});
+  cli.add_flag_function(
+      "--use-colors,!--no-use-colors",
+      [&config](std::int64_t count) { config.use_colors = count > 0; },
+      "Enable/disable colored level names (default: when writing to a terminal)");
   cli.add_flag("--access-log,!--no-access-log", config.access_log, "Enable/disable the access log");
   cli.add_option_function<std::string>(
       "--access-log-format",

@@ -43,7 +43,9 @@ HttpExchange::HttpExchange(std::shared_ptr<Connection> connection,
       encoder_(options_, &connection_->response_scratch()),
       body_complete_(body_complete) {
   if (const auto& format = connection_->config().access_log_format)
-    custom_access_ = std::make_unique<CustomAccessLine>(*format, head.headers);
+    custom_access_ = std::make_unique<CustomAccessLine>(&*format, head.headers);
+  else if (log::json_logs() && log::access())
+    custom_access_ = std::make_unique<CustomAccessLine>(nullptr, head.headers);
 }
 
 HttpExchange::~HttpExchange() {

@@ -123,6 +123,16 @@ struct WebSocketSession::Impl {
 
   std::string log_target() const { return protocol::target_for_log(target); }
   void log_access(std::string_view outcome) const {
+    if (log::json_logs()) {
+      std::string message = fmt::format("{} - \"WebSocket {}\" {}", connection->client_label(),
+                                        log_target(), outcome);
+      std::string_view client = connection->client_label();
+      log::access_json(message,
+                       {{"client", client.empty() ? log::LogField::second_type(nullptr) : client},
+                        {"websocket", std::string_view(target)},
+                        {"outcome", outcome}});
+      return;
+    }
     if (spdlog::logger* access = log::access())
       access->info("{} - \"WebSocket {}\" {}", connection->client_label(), log_target(), outcome);
   }

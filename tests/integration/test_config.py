@@ -38,7 +38,9 @@ def help_options():
             description = description[3:].strip()
         if not description and index + 1 < len(lines) and lines[index + 1].startswith(" " * 10):
             description = lines[index + 1].strip()
-        if negatable is not None or "--no-" in line:
+        if (negatable is not None or "--no-" in line) and "(default: when" in description:
+            kind, default = "negatable", None  # automatic unless set
+        elif negatable is not None or "--no-" in line:
             kind, default = "negatable", "true"
         elif spec is None or spec.startswith("Every") or not re.match(r"^[A-Z]", spec):
             kind, default = "flag", "false"

@@ -23,6 +23,8 @@ inline std::chrono::steady_clock::duration to_clock(Seconds seconds) {
 }
 
 enum class LogLevel { critical, error, warning, info, debug, trace };
+/// --log-format: `json` writes every line as one JSON object.
+enum class LogFormat { text, json };
 /// --lifespan: `automatic` treats an app that raises on the lifespan scope as not supporting it.
 enum class LifespanMode { automatic, on, off };
 /// --ws: `none` serves upgrade requests as plain HTTP.
@@ -65,6 +67,9 @@ struct Config {
   Seconds reload_delay{0.25};  ///< changes this close together make one restart
   int backlog = 2048;
   LogLevel log_level = LogLevel::info;
+  LogFormat log_format = LogFormat::text;
+  /// --use-colors / --no-use-colors; unset: colors when the stream is a terminal.
+  std::optional<bool> use_colors;
   bool access_log = true;
   /// --access-log-format: Gunicorn's atoms; unset: Uvicorn's line.
   std::optional<protocol::AccessLogFormat> access_log_format;

@@ -4,17 +4,34 @@
 
 #include <spdlog/logger.h>
 
+#include <cstdint>
 #include <exception>
+#include <initializer_list>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
 
 #include "asgi/server/config.hpp"
 
 namespace asgi::server::log {
 
 /// Creates both loggers; call once before anything logs. `plain_access`: access lines are
-/// written as they are (a --access-log-format), without the level prefix.
-void setup(LogLevel level, bool access_log, bool plain_access = false);
+/// written as they are (a --access-log-format), without the level prefix. `json`: every line is
+/// one JSON object (time, level, logger, message; access lines add their fields).
+/// `colors`: level names colored as Uvicorn does (nullopt: when the stream is a terminal).
+void setup(LogLevel level, bool access_log, bool plain_access = false, bool json = false,
+           std::optional<bool> colors = std::nullopt);
+
+/// Whether lines are JSON (--log-format json).
+bool json_logs();
+/// A field of a JSON access line.
+using LogField = std::pair<std::string_view,
+                           std::variant<std::nullptr_t, std::int64_t, double, std::string_view>>;
+/// JSON logs: an access line, `message` (Uvicorn's text) and its fields in one object.
+void access_json(std::string_view message, std::initializer_list<LogField> fields);
 
 spdlog::logger& error();
 
