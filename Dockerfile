@@ -10,7 +10,7 @@ RUN ASGI_CMAKE_ARGS="-DASGI_BUILD_TESTS=OFF" conf/setup.sh \
 
 FROM debian:bookworm-slim
 RUN apt-get update -q \
- && apt-get install -y -q --no-install-recommends libspdlog1.10 libfmt9 libssl3 libsystemd0 libtomlplusplus3 \
+ && apt-get install -y -q --no-install-recommends libspdlog1.10 libfmt9 libssl3 libsystemd0 libtomlplusplus3 libprometheus-cpp-core1.0 \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --no-create-home asgi
 COPY --from=build /src/build/asgiserver /usr/local/bin/asgiserver

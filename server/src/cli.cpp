@@ -221,6 +221,9 @@ std::unique_ptr<CLI::App> make_cli(Parsed& parsed) {
       ->check(CLI::Range(1u, 256u));
   add_seconds(cli, "--timeout-worker-healthcheck", config.timeout_worker_healthcheck,
               "Replace a worker process whose event loops do not answer a ping this long");
+  cli.add_option("--metrics-bind", config.metrics_bind,
+                 "Serve /metrics (Prometheus), /healthz and /readyz on this HOST:PORT, apart from "
+                 "the app");
   cli.add_option_function<double>(
          "--loop-lag-warn",
          [&config](double milliseconds) { config.loop_lag_warn = Seconds(milliseconds / 1000); },
@@ -515,6 +518,15 @@ CliResult parse_command_line(int argc, char** argv) {
       return {std::nullopt, exit_startup_failure};
     }
     config.app_name = positional_app;
+  }
+  if (!config.metrics_bind.empty()) {
+    std::string error;
+    std::optional<BindAddress> bind = BindAddress::parse(config.metrics_bind, error);
+    if (!bind || bind->kind != BindAddress::Kind::tcp)
+      return failure("--metrics-bind '" + config.metrics_bind +
+                     "': " + (bind ? std::string("must be HOST:PORT") : error));
+    if (config.workers > 1 || config.reload)  // each worker would count alone: not yet
+      return failure("--metrics-bind is not available with --workers or --reload yet");
   }
   if (config.app_name.empty()) {
     std::cerr << "Error: no app given; use --app NAME (one of: " << available_apps() << ")"

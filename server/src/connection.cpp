@@ -35,11 +35,15 @@ Connection::Connection(Transport transport, Worker& worker)
       request_(transport_, deadlines_, worker.config().limits) {
   info_.root_path = worker.config().root_path;
   worker_.add(this);
+  if (LoopMetrics* metrics = worker_.metrics()) LoopMetrics::add(metrics->http_connections, 1);
 }
 
 Connection::~Connection() {
   leave_load();  // a WebSocket holds its slot until the connection ends
   worker_.remove(this);
+  if (LoopMetrics* metrics = worker_.metrics())
+    LoopMetrics::add(
+        counted_as_websocket_ ? metrics->websocket_connections : metrics->http_connections, -1);
 }
 
 void Connection::begin_shutdown() {
@@ -291,6 +295,11 @@ net::awaitable<bool> Connection::check_upgrade(protocol::RequestHead& head) {
   }
   websocket_ =
       std::make_shared<WebSocketSession>(shared_from_this(), head, std::move(check.subprotocols));
+  if (LoopMetrics* metrics = worker_.metrics(); metrics && !counted_as_websocket_) {
+    counted_as_websocket_ = true;
+    LoopMetrics::add(metrics->http_connections, -1);
+    LoopMetrics::add(metrics->websocket_connections, 1);
+  }
   co_return true;
 }
 

@@ -46,9 +46,19 @@ HttpExchange::HttpExchange(std::shared_ptr<Connection> connection,
     custom_access_ = std::make_unique<CustomAccessLine>(&*format, head.headers);
   else if (log::json_logs() && log::access())
     custom_access_ = std::make_unique<CustomAccessLine>(nullptr, head.headers);
+  if (LoopMetrics* metrics = connection_->worker().metrics()) {
+    started_ = std::chrono::steady_clock::now();
+    LoopMetrics::add(metrics->in_flight, 1);
+  }
 }
 
 HttpExchange::~HttpExchange() {
+  if (LoopMetrics* metrics = connection_->worker().metrics()) {
+    LoopMetrics::add(metrics->in_flight, -1);
+    if (logged_status_)
+      metrics->on_request_done(method_, logged_status_, request_body_bytes_, encoder_.body_bytes(),
+                               std::chrono::steady_clock::now() - started_);
+  }
   if (!custom_access_) return;
   try {
     custom_access_->write(connection_->client_label(), method_, target_, version_,
@@ -110,6 +120,7 @@ net::awaitable<Event> HttpExchange::read_body() {
       co_return HttpDisconnect{};
   }
   body_delivered_ = body_complete_;
+  request_body_bytes_ += body.size();
   co_return HttpRequest{std::move(body), !body_complete_};
 }
 
@@ -273,6 +284,7 @@ std::string HttpExchange::request_line() const {
 // one the server answers with instead), so a response replaced by a 500 logs only the 500.
 void HttpExchange::log_access(int status) {
   access_logged_ = true;
+  logged_status_ = status;
   if (custom_access_) return custom_access_->set_status(status);  // written at the end
   if (spdlog::logger* access = log::access()) {
     access->info("{} - \"{}\" {} {}", connection_->client_label(), request_line(), status,

@@ -21,6 +21,7 @@
 #include "asgi/server/listeners.hpp"
 #include "asgi/server/logging.hpp"
 #include "asgi/server/loop_watchdog.hpp"
+#include "asgi/server/metrics_endpoint.hpp"
 #include "asgi/server/supervisor.hpp"
 #include "asgi/server/tls_context.hpp"
 #include "asgi/server/transport.hpp"
@@ -150,9 +151,10 @@ net::awaitable<void> answer_supervisor(int fd, std::list<Worker>& workers, StopR
 // Startup, serving, and the graceful shutdown that never drops an accepted request.
 net::awaitable<int> serve(const Config& config, const Listeners& listeners,
                           std::list<Worker>& workers, Lifespan& lifespan, StopRequest& stop,
-                          int supervisor_channel) {
+                          int supervisor_channel, HealthState& health) {
   bool started = co_await lifespan.startup();
   if (!started) co_return exit_startup_failure;
+  health.started = true;
   for (Worker& worker : workers) {
     worker.set_state(lifespan.state());
     worker.start();
@@ -168,6 +170,7 @@ net::awaitable<int> serve(const Config& config, const Listeners& listeners,
   }
 
   co_await stop.wait();
+  health.draining = true;  // /readyz says 503 from now on
   log::error().info("Shutting down");
   ::sd_notify(0, "STOPPING=1");
   for (Worker& worker : workers) worker.begin_shutdown();  // new connections are refused
@@ -239,6 +242,17 @@ int run_server(const Config& config, const App& app) {
   // The threads own duplicates: when they close theirs at shutdown, the kernel refuses new
   // connections instead of queueing them on a descriptor nobody accepts from.
   listeners->close_descriptors();
+  // --metrics-bind: every loop counts into `metrics`; a loop of its own serves them, from now on
+  // (/healthz answers during startup, /readyz once it completed).
+  HealthState health;
+  std::optional<ServerMetrics> metrics;
+  std::unique_ptr<MetricsListener> metrics_listener;
+  if (!config.metrics_bind.empty()) {
+    metrics.emplace();
+    for (Worker& worker : workers) worker.set_metrics(&metrics->add_loop());
+    metrics_listener = MetricsListener::open(config, *metrics, health);
+    if (!metrics_listener) return exit_startup_failure;
+  }
   Lifespan lifespan(main_context.get_executor(), app, config);
   net::signal_set signals(main_context, SIGINT, SIGTERM);
   net::signal_set hangups(main_context, SIGHUP);
@@ -260,7 +274,7 @@ int run_server(const Config& config, const App& app) {
                   log::LogEscapedException{"supervisor channel"});
   int exit_code = 0;
   net::co_spawn(main_context,
-                serve(config, *listeners, workers, lifespan, stop, supervisor_channel),
+                serve(config, *listeners, workers, lifespan, stop, supervisor_channel, health),
                 [&](std::exception_ptr error, int code) {
                   exit_code = code;
                   if (error) {
@@ -275,6 +289,7 @@ int run_server(const Config& config, const App& app) {
   main_context.run();
   watchdog.reset();  // before the loops stop, which is no stall
   for (Worker& worker : workers) worker.stop();
+  metrics_listener.reset();
   if (exit_code != exit_startup_failure) log::error().info("Finished server process [{}]", pid);
   return exit_code;
 }

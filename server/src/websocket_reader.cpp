@@ -56,6 +56,8 @@ static void on_read(std::shared_ptr<WebSocketSession> session, WebSocketSession:
   s.read_buffer.consume(payload.size());
   if (s.read_buffer.capacity() > 64 * 1024) s.read_buffer = beast::flat_buffer();  // stay small
   s.queued_bytes += payload.size();
+  if (LoopMetrics* metrics = s.connection->worker().metrics())
+    LoopHistogram::bump(metrics->websocket_messages_in);
   if (s.ws->got_text())
     s.queue.emplace_back(std::nullopt, std::move(payload));
   else

@@ -63,6 +63,8 @@ net::awaitable<void> WebSocketSession::send(Message message) {
     }
     case protocol::WebSocketCycle::Action::send: {
       auto& payload = std::get<WebSocketSend>(message);
+      if (LoopMetrics* metrics = s.connection->worker().metrics())
+        LoopHistogram::bump(metrics->websocket_messages_out);
       bool text = payload.text.has_value();
       const std::string& data = text ? *payload.text : *payload.bytes;
       co_await s.lock_writes();

@@ -69,19 +69,25 @@ boost::asio::awaitable<void> Worker::accept_loop(std::size_t index) {
 
 // --loop-lag-warn: the loop stores the time each time it gets to run this; the watchdog thread
 // reads it. Four beats per threshold, so a stall is seen soon after it passes the threshold.
+// With --metrics-bind, how late the timer fires is the loop's lag, observed into a histogram.
 boost::asio::awaitable<void> Worker::heartbeat() {
-  const auto interval = to_clock(config_.loop_lag_warn) / 4;
+  const auto interval = config_.loop_lag_warn.count() > 0
+                            ? to_clock(config_.loop_lag_warn) / 4
+                            : std::chrono::steady_clock::duration(std::chrono::milliseconds(100));
   boost::asio::steady_timer tick(context_);
   for (;;) {  // until the loop stops: a graceful shutdown's drain is watched too
     activity_.beat();
     tick.expires_after(interval);
     co_await tick.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    if (metrics_)
+      metrics_->loop_lag.observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - tick.expiry()).count());
   }
 }
 
 void Worker::start() {
   activity_.beat();
-  if (config_.loop_lag_warn.count() > 0)
+  if (config_.loop_lag_warn.count() > 0 || metrics_)
     boost::asio::co_spawn(context_, heartbeat(), log::LogEscapedException{"heartbeat"});
   for (std::size_t i = 0; i < acceptors_.size(); ++i)
     boost::asio::co_spawn(context_, accept_loop(i), log::LogEscapedException{"accept loop"});

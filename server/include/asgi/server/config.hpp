@@ -57,6 +57,8 @@ struct Config {
   unsigned workers = 1;              ///< processes; more than one runs them under a supervisor
   unsigned threads = 1;              ///< event-loop threads per process
   Seconds timeout_worker_healthcheck{5.0};  ///< a worker process this long silent is replaced
+  /// --metrics-bind: HOST:PORT of the /metrics, /healthz, /readyz listener (empty: none).
+  std::string metrics_bind;
   /// --loop-lag-warn: warn when an event loop does not come back this long (0: never).
   Seconds loop_lag_warn{0.25};
   /// --reload (development): one worker process, replaced when a watched file changes.

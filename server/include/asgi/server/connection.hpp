@@ -128,6 +128,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool idle_ = false;             ///< waiting for the first byte of a request (or parked)
   bool serve_declined_upgrade_ = false;  ///< serve() starts with the request in the parser
   bool proxy_protocol_due_ = false;      ///< serve() starts with the PROXY protocol header
+  bool counted_as_websocket_ = false;    ///< in the metrics' open connections
   bool tls_handshake_due_ = false;       ///< then with the TLS handshake
 };
 

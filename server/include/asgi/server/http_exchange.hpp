@@ -4,6 +4,7 @@
 // http.disconnect; `send` validates and writes the response. After the app returns, finish()
 // applies the error rules (500, close) and leaves the connection ready for the next request.
 
+#include <chrono>
 #include <exception>
 #include <memory>
 #include <optional>
@@ -70,6 +71,9 @@ class HttpExchange final : public detail::Channel {
   bool app_finished_ = false;
   int request_error_status_ = 0;  ///< a bad or timed-out body: answer this instead of the app
   bool access_logged_ = false;
+  int logged_status_ = 0;                            ///< the status the response went out with
+  std::uint64_t request_body_bytes_ = 0;             ///< for the metrics
+  std::chrono::steady_clock::time_point started_{};  ///< set when metrics are on
   /// --access-log-format: the line, written when the exchange ends (null for the default line).
   std::unique_ptr<CustomAccessLine> custom_access_;
   WaitQueue done_;  ///< notified when the response completes or the app returns

@@ -19,6 +19,7 @@
 #include "asgi/server/loop_activity.hpp"
 #include "asgi/server/memory_trim.hpp"
 #include "asgi/server/process_load.hpp"
+#include "asgi/server/server_metrics.hpp"
 
 namespace asgi::server {
 
@@ -47,6 +48,9 @@ class Worker {
   }
   ProcessLoad* load() const { return load_; }
   const State& state() const { return state_; }
+  /// --metrics-bind: this loop's figures (null: not counted).
+  void set_metrics(LoopMetrics* metrics) { metrics_ = metrics; }
+  LoopMetrics* metrics() const { return metrics_; }
   /// What this loop runs, for the event-loop watchdog.
   LoopActivity& activity() { return activity_; }
   const LoopActivity& activity() const { return activity_; }
@@ -92,6 +96,7 @@ class Worker {
   ProcessLoad* load_;
   const TlsContextHolder* tls_ = nullptr;
   LoopActivity activity_;
+  LoopMetrics* metrics_ = nullptr;
   boost::asio::awaitable<void> heartbeat();
   using AppFunction = boost::asio::awaitable<void> (*)(Scope, Receive, Send);
   AppFunction app_function_ = nullptr;  ///< app_'s target when it is a plain function

@@ -1,0 +1,100 @@
+#pragma once
+// --metrics-bind: what the server counts, for Prometheus. Each event loop writes its own
+// LoopMetrics (one writer: relaxed atomic stores, no contention, no lock on the request path);
+// a scrape sums them and renders the text format with prometheus-cpp's serializer.
+//
+//   asgiserver_requests_total{method,status}        asgiserver_request_duration_seconds (histogram)
+//   asgiserver_request_body_bytes_total             asgiserver_response_body_bytes_total
+//   asgiserver_requests_in_flight                   asgiserver_connections_open{protocol}
+//   asgiserver_websocket_messages_total{direction}  asgiserver_event_loop_lag_seconds{loop} (hist.)
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <string_view>
+
+namespace asgi::server {
+
+/// A histogram with fixed buckets, one writer.
+class LoopHistogram {
+ public:
+  static constexpr std::array<double, 13> bounds{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                                 0.25,  0.5,    1.0,   2.5,  5.0,   10.0};
+  void observe(double seconds) {
+    std::size_t i = 0;
+    while (i < bounds.size() && seconds > bounds[i]) ++i;
+    bump(buckets_[i]);
+    sum_micros_.store(
+        sum_micros_.load(std::memory_order_relaxed) + static_cast<std::uint64_t>(seconds * 1e6),
+        std::memory_order_relaxed);
+  }
+  /// Non-cumulative counts per bucket (the last: above every bound), and the sum in seconds.
+  std::array<std::uint64_t, bounds.size() + 1> counts() const {
+    std::array<std::uint64_t, bounds.size() + 1> out{};
+    for (std::size_t i = 0; i < out.size(); ++i)
+      out[i] = buckets_[i].load(std::memory_order_relaxed);
+    return out;
+  }
+  double sum() const {
+    return static_cast<double>(sum_micros_.load(std::memory_order_relaxed)) / 1e6;
+  }
+
+  static void bump(std::atomic<std::uint64_t>& counter, std::uint64_t by = 1) {
+    counter.store(counter.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
+  }
+
+ private:
+  std::array<std::atomic<std::uint64_t>, bounds.size() + 1> buckets_{};
+  std::atomic<std::uint64_t> sum_micros_{0};
+};
+
+/// One event loop's figures; written only by that loop's thread.
+struct LoopMetrics {
+  static constexpr std::array<std::string_view, 8> methods{"GET",  "POST",    "PUT",   "DELETE",
+                                                           "HEAD", "OPTIONS", "PATCH", "other"};
+  static std::size_t method_index(std::string_view method) {
+    for (std::size_t i = 0; i + 1 < methods.size(); ++i)
+      if (methods[i] == method) return i;
+    return methods.size() - 1;
+  }
+
+  /// A response finished.
+  void on_request_done(std::string_view method, int status, std::uint64_t body_in,
+                       std::uint64_t body_out, std::chrono::steady_clock::duration duration) {
+    int code = status >= 100 && status <= 599 ? status : 599;
+    LoopHistogram::bump(requests[method_index(method)][static_cast<std::size_t>(code - 100)]);
+    LoopHistogram::bump(request_body_bytes, body_in);
+    LoopHistogram::bump(response_body_bytes, body_out);
+    request_duration.observe(std::chrono::duration<double>(duration).count());
+  }
+  static void add(std::atomic<std::int64_t>& gauge, std::int64_t by) {
+    gauge.store(gauge.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
+  }
+
+  std::array<std::array<std::atomic<std::uint64_t>, 500>, methods.size()> requests{};
+  std::atomic<std::uint64_t> request_body_bytes{0};
+  std::atomic<std::uint64_t> response_body_bytes{0};
+  std::atomic<std::int64_t> in_flight{0};
+  std::atomic<std::int64_t> http_connections{0};
+  std::atomic<std::int64_t> websocket_connections{0};
+  std::atomic<std::uint64_t> websocket_messages_in{0};
+  std::atomic<std::uint64_t> websocket_messages_out{0};
+  LoopHistogram request_duration;
+  LoopHistogram loop_lag;
+};
+
+/// The process's figures: one LoopMetrics per event loop.
+class ServerMetrics {
+ public:
+  LoopMetrics& add_loop() { return loops_.emplace_back(); }
+  /// The Prometheus text exposition of everything, summed over the loops (lag per loop).
+  std::string render() const;
+
+ private:
+  std::deque<LoopMetrics> loops_;  ///< a deque: adding one moves none
+};
+
+}  // namespace asgi::server
