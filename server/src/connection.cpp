@@ -11,6 +11,7 @@
 
 #include "asgi/protocol/status.hpp"
 #include "asgi/protocol/websocket_handshake.hpp"
+#include "asgi/server/asgi_trace.hpp"
 #include "asgi/server/http_exchange.hpp"
 #include "asgi/server/logging.hpp"
 #include "asgi/server/websocket_session.hpp"
@@ -39,6 +40,7 @@ Connection::Connection(Transport transport, Worker& worker)
 }
 
 Connection::~Connection() {
+  if (tracing()) log::error().trace("{} - Connection lost", peer_for_trace());
   leave_load();  // a WebSocket holds its slot until the connection ends
   worker_.remove(this);
   if (LoopMetrics* metrics = worker_.metrics())
@@ -65,6 +67,7 @@ void Connection::start() {
   info_.client = std::move(peers->client);
   info_.server = std::move(peers->server);
   client_label_ = std::move(peers->label);
+  if (tracing()) log::error().trace("{} - Connection made", peer_for_trace());
   peer_is_trusted_proxy_ = config().proxy_headers && peer_is_trusted();
   deadlines_.set_owner(weak_from_this());
   output_.set_owner(weak_from_this());
@@ -345,7 +348,11 @@ net::awaitable<bool> Connection::serve_http(protocol::RequestHead& head) {
     worker_.activity().note_app(exchange.get(), head.method, head.target, /*starting=*/true);
     boost::asio::awaitable<void> app =
         worker_.call_app(make_scope, Receive(exchange), Send(exchange));
+    if (tracing())
+      log::error().trace("ASGI [{}] Started http {} {}", exchange->trace_id(), head.method,
+                         protocol::target_for_log(head.target));
     co_await std::move(app);
+    if (tracing()) log::error().trace("ASGI [{}] Completed", exchange->trace_id());
   } catch (...) {
     error = std::current_exception();
   }

@@ -6,6 +6,7 @@
 #include "asgi/protocol/app_ending.hpp"
 #include "asgi/protocol/scope_builder.hpp"
 #include "asgi/protocol/status.hpp"
+#include "asgi/server/asgi_trace.hpp"
 #include "asgi/server/connection.hpp"
 #include "asgi/server/logging.hpp"
 #include "asgi/server/open_file.hpp"
@@ -67,9 +68,39 @@ HttpExchange::~HttpExchange() {
   }
 }
 
-// ---- receive ---------------------------------------------------------------------------------
+// ---- tracing: --log-level trace shows every message (types and sizes) ------------------------
 
 net::awaitable<Event> HttpExchange::receive() {
+  if (!tracing()) [[likely]]
+    return receive_event();
+  return traced_receive();
+}
+
+net::awaitable<void> HttpExchange::send(Message message) {
+  if (!tracing()) [[likely]]
+    return send_message(std::move(message));
+  return traced_send(std::move(message));
+}
+
+std::uint64_t HttpExchange::trace_id() {
+  if (trace_id_ == 0) trace_id_ = next_trace_id();
+  return trace_id_;
+}
+
+net::awaitable<Event> HttpExchange::traced_receive() {
+  Event event = co_await receive_event();
+  log::error().trace("ASGI [{}] Receive {}", trace_id(), describe_for_trace(event));
+  co_return event;
+}
+
+net::awaitable<void> HttpExchange::traced_send(Message message) {
+  log::error().trace("ASGI [{}] Send {}", trace_id(), describe_for_trace(message));
+  co_await send_message(std::move(message));
+}
+
+// ---- receive ---------------------------------------------------------------------------------
+
+net::awaitable<Event> HttpExchange::receive_event() {
   AppTurn turn(connection_->worker().activity(), this, method_, target_);
   if (receiving_) throw ProtocolError("receive() called while another receive() is waiting");
   receiving_ = true;
@@ -144,7 +175,7 @@ net::awaitable<void> HttpExchange::wait_until_done() {
 
 // ---- send ------------------------------------------------------------------------------------
 
-net::awaitable<void> HttpExchange::send(Message message) {
+net::awaitable<void> HttpExchange::send_message(Message message) {
   AppTurn turn(connection_->worker().activity(), this, method_, target_);
   if (client_gone_ || request_error_status_) throw ClientDisconnected();
   // Bodies first and written right here: this is the hot path, and every nested coroutine would

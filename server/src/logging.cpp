@@ -1,5 +1,7 @@
 #include "asgi/server/logging.hpp"
 
+#include <spdlog/async.h>
+#include <spdlog/async_logger.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -112,8 +114,14 @@ void setup(LogLevel level, bool access_log, bool plain_access, bool json,
     error_logger->set_formatter(uvicorn_format(colors.value_or(::isatty(STDERR_FILENO) == 1)));
   error_logger->set_level(level_enum);
   if (access_log) {
-    access_logger = std::make_shared<spdlog::logger>(
-        "asgiserver.access", std::make_shared<spdlog::sinks::stdout_sink_mt>());
+    // Written by a thread of its own from a bounded queue: a full pipe on stdout (a stalled log
+    // reader) or a closed one never stops serving; past 8192 waiting lines the oldest are
+    // dropped. Server messages (stderr) stay synchronous: few, and needed before a forced exit.
+    static std::shared_ptr<spdlog::details::thread_pool> writer =
+        std::make_shared<spdlog::details::thread_pool>(8192, 1);
+    access_logger = std::make_shared<spdlog::async_logger>(
+        "asgiserver.access", std::make_shared<spdlog::sinks::stdout_sink_mt>(), writer,
+        spdlog::async_overflow_policy::overrun_oldest);
     if (plain_access || json)  // a JSON access line is rendered whole by access_json()
       access_logger->set_pattern("%v");
     else
@@ -130,6 +138,10 @@ spdlog::logger& error() {
 spdlog::logger* access() {
   return access_logger && access_logger->should_log(spdlog::level::info) ? access_logger.get()
                                                                          : nullptr;
+}
+
+void flush_access() {
+  if (access_logger) access_logger->flush();
 }
 
 bool json_logs() {

@@ -5,6 +5,7 @@
 #include "asgi/errors.hpp"
 #include "asgi/protocol/app_ending.hpp"
 #include "asgi/protocol/status.hpp"
+#include "asgi/server/asgi_trace.hpp"
 #include "websocket_session_state.hpp"
 
 namespace asgi::server {
@@ -19,10 +20,40 @@ WebSocketSession::WebSocketSession(std::shared_ptr<Connection> connection,
 
 WebSocketSession::~WebSocketSession() = default;
 
+// ---- tracing: --log-level trace shows every message (types and sizes) ------------------------
+
+net::awaitable<Event> WebSocketSession::receive() {
+  if (!tracing()) [[likely]]
+    return receive_event();
+  return traced_receive();
+}
+
+net::awaitable<void> WebSocketSession::send(Message message) {
+  if (!tracing()) [[likely]]
+    return send_message(std::move(message));
+  return traced_send(std::move(message));
+}
+
+std::uint64_t WebSocketSession::trace_id() {
+  if (trace_id_ == 0) trace_id_ = next_trace_id();
+  return trace_id_;
+}
+
+net::awaitable<Event> WebSocketSession::traced_receive() {
+  Event event = co_await receive_event();
+  log::error().trace("ASGI [{}] Receive {}", trace_id(), describe_for_trace(event));
+  co_return event;
+}
+
+net::awaitable<void> WebSocketSession::traced_send(Message message) {
+  log::error().trace("ASGI [{}] Send {}", trace_id(), describe_for_trace(message));
+  co_await send_message(std::move(message));
+}
+
 // ---- receive
 // -------------------------------------------------------------------------------------
 
-net::awaitable<Event> WebSocketSession::receive() {
+net::awaitable<Event> WebSocketSession::receive_event() {
   Impl& s = *impl_;
   AppTurn turn(s.connection->worker().activity(), &s, "WebSocket", s.target);
   s.touched = true;
@@ -46,7 +77,7 @@ net::awaitable<Event> WebSocketSession::receive() {
 // ---- send
 // ----------------------------------------------------------------------------------------
 
-net::awaitable<void> WebSocketSession::send(Message message) {
+net::awaitable<void> WebSocketSession::send_message(Message message) {
   Impl& s = *impl_;
   AppTurn turn(s.connection->worker().activity(), &s, "WebSocket", s.target);
   s.touched = true;

@@ -5,6 +5,7 @@ fields. --use-colors / --no-use-colors, automatic by default (off when not a ter
 import json
 import re
 import signal
+import socket
 import subprocess
 import unittest
 
@@ -69,6 +70,58 @@ class JsonLogTest(unittest.TestCase):
         obj = json.loads(lines[0])
         self.assertEqual(obj["level"], "error")
         self.assertIn("no_such_app", obj["message"])
+
+
+class TraceTest(unittest.TestCase):
+    def test_trace_shows_connections_and_every_message_without_bodies(self):
+        server = Server("echo", "--log-level", "trace")
+        self.addCleanup(server.kill)
+        server.start()
+        with Reader(server.connect()) as reader:
+            reader.send(request("POST", "/x", [("Connection", "close")], body=b"secret-body-123"))
+            self.assertEqual(reader.read_response().body, b"secret-body-123")
+        self.assertIsNotNone(server.wait_for_stderr(r"Connection lost", 3))
+        text = server.stderr_text()
+        for pattern in (r"TRACE: +127\.0\.0\.1:\d+ - Connection made",
+                        r"TRACE: +ASGI \[(\d+)\] Started http POST /x",
+                        r"ASGI \[\d+\] Receive http\.request body=<15 bytes> more_body=false",
+                        r"ASGI \[\d+\] Send http\.response\.start status=200 headers=\d+",
+                        r"ASGI \[\d+\] Send http\.response\.body body=<15 bytes>",
+                        r"ASGI \[\d+\] Completed",
+                        r"TRACE: +127\.0\.0\.1:\d+ - Connection lost"):
+            self.assertRegex(text, pattern)
+        self.assertNotIn("secret-body-123", text)
+
+    def test_info_level_shows_no_trace(self):
+        server = Server("echo")
+        self.addCleanup(server.kill)
+        server.start()
+        with Reader(server.connect()) as reader:
+            reader.send(request("POST", "/x", [("Connection", "close")], body=b"abc"))
+            reader.read_response()
+        server.wait_for_stdout("POST /x", 3)
+        self.assertNotIn("TRACE", server.stderr_text())
+
+
+class StalledOutputTest(unittest.TestCase):
+    def test_a_stalled_stdout_reader_never_stops_serving(self):
+        # stdout is a pipe nobody reads: it is full after about a thousand access lines.
+        proc = subprocess.Popen([server_binary(), "--app", "hello", "--port", "0"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                stdin=subprocess.DEVNULL)
+        self.addCleanup(proc.wait)
+        self.addCleanup(proc.kill)
+        port = None
+        for line in iter(proc.stderr.readline, b""):
+            match = re.search(rb"running on http://127\.0\.0\.1:(\d+)", line)
+            if match:
+                port = int(match.group(1))
+                break
+        self.assertIsNotNone(port)
+        with Reader(socket.create_connection(("127.0.0.1", port), timeout=5)) as reader:
+            for _ in range(5000):
+                reader.send(request("GET", "/"))
+                self.assertEqual(reader.read_response().status, 200)
 
 
 class ColorTest(unittest.TestCase):

@@ -29,6 +29,8 @@ class HttpExchange final : public detail::Channel {
 
   boost::asio::awaitable<Event> receive() override;
   boost::asio::awaitable<void> send(Message message) override;
+  /// This app call's number in trace lines (--log-level trace).
+  std::uint64_t trace_id();
 
   /// Called once the app returned (or threw `error`). Returns true when the connection can carry
   /// another request.
@@ -41,6 +43,11 @@ class HttpExchange final : public detail::Channel {
   std::optional<bool> finish_without_io();
 
  private:
+  boost::asio::awaitable<Event> receive_event();
+  boost::asio::awaitable<void> send_message(Message message);
+  boost::asio::awaitable<Event> traced_receive();
+  boost::asio::awaitable<void> traced_send(Message message);
+  std::uint64_t trace_id_ = 0;
   boost::asio::awaitable<Event> read_body();
   boost::asio::awaitable<void> wait_until_done();
   boost::asio::awaitable<void> send_file(const HttpResponsePathsend& message);

@@ -25,6 +25,9 @@ namespace asgi::server::log {
 void setup(LogLevel level, bool access_log, bool plain_access = false, bool json = false,
            std::optional<bool> colors = std::nullopt);
 
+/// Asks for the access lines still queued to be written (at exit).
+void flush_access();
+
 /// Whether lines are JSON (--log-format json).
 bool json_logs();
 /// A field of a JSON access line.

@@ -38,10 +38,17 @@ class WebSocketSession final : public detail::Channel,
 
   boost::asio::awaitable<Event> receive() override;
   boost::asio::awaitable<void> send(Message message) override;
+  /// This app call's number in trace lines (--log-level trace).
+  std::uint64_t trace_id();
 
   struct Impl;  // state shared with the session's reader and ping coroutines
 
  private:
+  boost::asio::awaitable<Event> receive_event();
+  boost::asio::awaitable<void> send_message(Message message);
+  boost::asio::awaitable<Event> traced_receive();
+  boost::asio::awaitable<void> traced_send(Message message);
+  std::uint64_t trace_id_ = 0;
   std::unique_ptr<Impl> impl_;
 };
 
