@@ -50,4 +50,32 @@ std::string describe_for_trace(const Message& message) {
   return text;
 }
 
+boost::asio::awaitable<Event> TracedChannel::receive() {
+  if (!tracing()) [[likely]]
+    return receive_event();
+  return traced_receive();
+}
+
+boost::asio::awaitable<void> TracedChannel::send(Message message) {
+  if (!tracing()) [[likely]]
+    return send_message(std::move(message));
+  return traced_send(std::move(message));
+}
+
+std::uint64_t TracedChannel::trace_id() {
+  if (trace_id_ == 0) trace_id_ = next_trace_id();
+  return trace_id_;
+}
+
+boost::asio::awaitable<Event> TracedChannel::traced_receive() {
+  Event event = co_await receive_event();
+  log::error().trace("ASGI [{}] Receive {}", trace_id(), describe_for_trace(event));
+  co_return event;
+}
+
+boost::asio::awaitable<void> TracedChannel::traced_send(Message message) {
+  log::error().trace("ASGI [{}] Send {}", trace_id(), describe_for_trace(message));
+  co_await send_message(std::move(message));
+}
+
 }  // namespace asgi::server

@@ -68,36 +68,6 @@ HttpExchange::~HttpExchange() {
   }
 }
 
-// ---- tracing: --log-level trace shows every message (types and sizes) ------------------------
-
-net::awaitable<Event> HttpExchange::receive() {
-  if (!tracing()) [[likely]]
-    return receive_event();
-  return traced_receive();
-}
-
-net::awaitable<void> HttpExchange::send(Message message) {
-  if (!tracing()) [[likely]]
-    return send_message(std::move(message));
-  return traced_send(std::move(message));
-}
-
-std::uint64_t HttpExchange::trace_id() {
-  if (trace_id_ == 0) trace_id_ = next_trace_id();
-  return trace_id_;
-}
-
-net::awaitable<Event> HttpExchange::traced_receive() {
-  Event event = co_await receive_event();
-  log::error().trace("ASGI [{}] Receive {}", trace_id(), describe_for_trace(event));
-  co_return event;
-}
-
-net::awaitable<void> HttpExchange::traced_send(Message message) {
-  log::error().trace("ASGI [{}] Send {}", trace_id(), describe_for_trace(message));
-  co_await send_message(std::move(message));
-}
-
 // ---- receive ---------------------------------------------------------------------------------
 
 net::awaitable<Event> HttpExchange::receive_event() {

@@ -7,6 +7,9 @@
 #include <cstdint>
 #include <string>
 
+#include <boost/asio/awaitable.hpp>
+
+#include "asgi/app.hpp"
 #include "asgi/events.hpp"
 
 namespace asgi::server {
@@ -17,5 +20,25 @@ bool tracing();
 std::uint64_t next_trace_id();
 std::string describe_for_trace(const Event& event);
 std::string describe_for_trace(const Message& message);
+
+/// The server's side of an app's receive/send (an HTTP exchange, a WebSocket session): the
+/// messages themselves come from receive_event() / send_message(); with the trace level on, each
+/// is logged on its way. Off, receive() and send() add no coroutine frame.
+class TracedChannel : public detail::Channel {
+ public:
+  boost::asio::awaitable<Event> receive() final;
+  boost::asio::awaitable<void> send(Message message) final;
+  /// This app call's number in trace lines.
+  std::uint64_t trace_id();
+
+ protected:
+  virtual boost::asio::awaitable<Event> receive_event() = 0;
+  virtual boost::asio::awaitable<void> send_message(Message message) = 0;
+
+ private:
+  boost::asio::awaitable<Event> traced_receive();
+  boost::asio::awaitable<void> traced_send(Message message);
+  std::uint64_t trace_id_ = 0;
+};
 
 }  // namespace asgi::server

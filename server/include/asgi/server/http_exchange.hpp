@@ -13,6 +13,7 @@
 #include "asgi/app.hpp"
 #include "asgi/protocol/request_head.hpp"
 #include "asgi/protocol/response_encoder.hpp"
+#include "asgi/server/asgi_trace.hpp"
 #include "asgi/server/custom_access_line.hpp"
 #include "asgi/wait_queue.hpp"
 
@@ -20,17 +21,12 @@ namespace asgi::server {
 
 class Connection;
 
-class HttpExchange final : public detail::Channel {
+class HttpExchange final : public TracedChannel {
  public:
   /// `head` is the parsed request; `body_complete` is true when it has no body left to read.
   HttpExchange(std::shared_ptr<Connection> connection, const protocol::RequestHead& head,
                bool body_complete);
   ~HttpExchange();
-
-  boost::asio::awaitable<Event> receive() override;
-  boost::asio::awaitable<void> send(Message message) override;
-  /// This app call's number in trace lines (--log-level trace).
-  std::uint64_t trace_id();
 
   /// Called once the app returned (or threw `error`). Returns true when the connection can carry
   /// another request.
@@ -43,11 +39,8 @@ class HttpExchange final : public detail::Channel {
   std::optional<bool> finish_without_io();
 
  private:
-  boost::asio::awaitable<Event> receive_event();
-  boost::asio::awaitable<void> send_message(Message message);
-  boost::asio::awaitable<Event> traced_receive();
-  boost::asio::awaitable<void> traced_send(Message message);
-  std::uint64_t trace_id_ = 0;
+  boost::asio::awaitable<Event> receive_event() override;
+  boost::asio::awaitable<void> send_message(Message message) override;
   boost::asio::awaitable<Event> read_body();
   boost::asio::awaitable<void> wait_until_done();
   boost::asio::awaitable<void> send_file(const HttpResponsePathsend& message);

@@ -10,12 +10,13 @@
 
 #include "asgi/app.hpp"
 #include "asgi/protocol/request_head.hpp"
+#include "asgi/server/asgi_trace.hpp"
 
 namespace asgi::server {
 
 class Connection;
 
-class WebSocketSession final : public detail::Channel,
+class WebSocketSession final : public TracedChannel,
                                public std::enable_shared_from_this<WebSocketSession> {
  public:
   enum class Outcome {
@@ -36,19 +37,11 @@ class WebSocketSession final : public detail::Channel,
   /// Writes the close frame recorded by Impl::begin_close and waits for the handshake.
   boost::asio::awaitable<void> close_handshake();
 
-  boost::asio::awaitable<Event> receive() override;
-  boost::asio::awaitable<void> send(Message message) override;
-  /// This app call's number in trace lines (--log-level trace).
-  std::uint64_t trace_id();
-
   struct Impl;  // state shared with the session's reader and ping coroutines
 
  private:
-  boost::asio::awaitable<Event> receive_event();
-  boost::asio::awaitable<void> send_message(Message message);
-  boost::asio::awaitable<Event> traced_receive();
-  boost::asio::awaitable<void> traced_send(Message message);
-  std::uint64_t trace_id_ = 0;
+  boost::asio::awaitable<Event> receive_event() override;
+  boost::asio::awaitable<void> send_message(Message message) override;
   std::unique_ptr<Impl> impl_;
 };
 
