@@ -525,8 +525,6 @@ CliResult parse_command_line(int argc, char** argv) {
     if (!bind || bind->kind != BindAddress::Kind::tcp)
       return failure("--metrics-bind '" + config.metrics_bind +
                      "': " + (bind ? std::string("must be HOST:PORT") : error));
-    if (config.workers > 1 || config.reload)  // each worker would count alone: not yet
-      return failure("--metrics-bind is not available with --workers or --reload yet");
   }
   if (config.app_name.empty()) {
     std::cerr << "Error: no app given; use --app NAME (one of: " << available_apps() << ")"

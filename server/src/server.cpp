@@ -214,9 +214,14 @@ int run_server(const Config& config, const App& app) {
   }
   std::optional<Listeners> listeners;
   int supervisor_channel = -1;
+  std::optional<SharedMetricsRegion>
+      shared_metrics;  // a worker's figures, summed by its supervisor
+  std::size_t metrics_slot = 0;
   if (std::optional<WorkerInheritance> inherited = inherited_from_supervisor()) {
     listeners = std::move(inherited->listeners);
     supervisor_channel = inherited->channel_fd;
+    if (inherited->metrics) shared_metrics.emplace(std::move(*inherited->metrics));
+    metrics_slot = inherited->metrics_slot;
   } else {
     listeners = Listeners::open(config, config.threads);
     if (!listeners) return exit_startup_failure;
@@ -247,7 +252,11 @@ int run_server(const Config& config, const App& app) {
   HealthState health;
   std::optional<ServerMetrics> metrics;
   std::unique_ptr<MetricsListener> metrics_listener;
-  if (!config.metrics_bind.empty()) {
+  if (shared_metrics) {
+    std::size_t thread = 0;
+    for (Worker& worker : workers)
+      worker.set_metrics(&shared_metrics->loop(metrics_slot, thread++));
+  } else if (!config.metrics_bind.empty() && supervisor_channel < 0) {
     metrics.emplace();
     for (Worker& worker : workers) worker.set_metrics(&metrics->add_loop());
     metrics_listener = MetricsListener::open(config, *metrics, health);

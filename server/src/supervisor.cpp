@@ -1,6 +1,7 @@
 #include "asgi/server/supervisor.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <systemd/sd-daemon.h>
@@ -15,6 +16,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -28,6 +30,7 @@
 #include "asgi/server/cli.hpp"
 #include "asgi/server/file_watcher.hpp"
 #include "asgi/server/logging.hpp"
+#include "asgi/server/metrics_endpoint.hpp"
 
 extern char** environ;
 
@@ -40,6 +43,8 @@ namespace {
 
 constexpr const char* listeners_variable = "ASGISERVER_WORKER_LISTENERS";
 constexpr const char* channel_variable = "ASGISERVER_WORKER_CHANNEL";
+// "FD,SLOT,WORKERS,THREADS": the shared metrics region and this worker's place in it.
+constexpr const char* metrics_variable = "ASGISERVER_WORKER_METRICS";
 constexpr auto ping_interval = std::chrono::milliseconds(500);
 // After the workers' own graceful timeout, how long before the supervisor kills what is left.
 constexpr auto stop_grace = std::chrono::seconds(10);
@@ -103,6 +108,7 @@ class Supervisor {
     }
     for (const Listener& listener : listeners_.all())
       log::error().info("asgiserver running on {} (Press CTRL+C to quit)", listener.description);
+    if (!open_metrics()) return exit_startup_failure;
     for (unsigned i = 0; i < target_; ++i) spawn();
     auto log_escape = log::LogEscapedException{"supervisor"};
     net::co_spawn(context_, wait_for_stop(), log_escape);
@@ -112,6 +118,7 @@ class Supervisor {
     net::co_spawn(context_, health_checks(), log_escape);
     if (watcher) net::co_spawn(context_, reload_on_changes(*watcher), log_escape);
     context_.run();
+    metrics_listener_.reset();
     log::error().info("Stopping {} process [{}]", config_.reload ? "reloader" : "parent",
                       ::getpid());
     return exit_code_;
@@ -124,6 +131,7 @@ class Supervisor {
     bool ready = false;
     bool stopping = false;     ///< asked to stop: its exit is not a failure
     bool replacement = false;  ///< started to replace a running one, which stays if this fails
+    std::optional<std::size_t> metrics_slot;  ///< its loops' place in the shared metrics
     Clock::time_point last_answer = Clock::now();
     Clock::time_point started = Clock::now();
   };
@@ -149,6 +157,10 @@ class Supervisor {
     }
     env.push_back(std::string(listeners_variable) + "=" + listeners_.to_environment());
     env.push_back(std::string(channel_variable) + "=" + std::to_string(pair[1]));
+    std::optional<std::size_t> metrics_slot = take_metrics_slot();
+    if (metrics_slot)
+      env.push_back(fmt::format("{}={},{},{},{}", metrics_variable, metrics_region_->fd(),
+                                *metrics_slot, metrics_region_->workers(), config_.threads));
     std::vector<char*> argv;
     for (std::string& arg : args) argv.push_back(arg.data());
     argv.push_back(nullptr);
@@ -159,6 +171,7 @@ class Supervisor {
     for (const Listener& listener : listeners_.all())
       keep.insert(keep.end(), listener.fds.begin(), listener.fds.end());
     keep.push_back(pair[1]);
+    if (metrics_slot) keep.push_back(metrics_region_->fd());
 
     pid_t pid = ::fork();
     if (pid == 0) {
@@ -173,10 +186,12 @@ class Supervisor {
     if (pid < 0) {
       log::error().error("Cannot start a worker: fork: {}", std::strerror(errno));
       ::close(pair[0]);
+      if (metrics_slot) metrics_slots_[*metrics_slot] = false;
       return -1;
     }
     Child& child = children_list_.emplace_back();
     child.pid = pid;
+    child.metrics_slot = metrics_slot;
     child.channel = std::make_unique<net::local::stream_protocol::socket>(
         context_, net::local::stream_protocol(), pair[0]);
     net::co_spawn(context_, listen_to(pid), log::LogEscapedException{"worker channel"});
@@ -205,6 +220,7 @@ class Supervisor {
         log::error().info("Worker [{}] is ready", pid);
         if (!announced_ready_ && ready_count() >= target_) {
           announced_ready_ = true;
+          health_.started = true;
           ::sd_notify(0, "READY=1");
         }
         ready_waiters_.cancel();  // wakes a rolling restart waiting for this
@@ -242,6 +258,10 @@ class Supervisor {
     bool expected = child->stopping || stopping_;
     bool was_ready = child->ready;
     bool replacement = child->replacement;
+    if (child->metrics_slot) {  // its counts stay in the sum; its slot is free again
+      metrics_region_->retire(*child->metrics_slot);
+      metrics_slots_[*child->metrics_slot] = false;
+    }
     children_list_.remove_if([pid](const Child& c) { return c.pid == pid; });
     ready_waiters_.cancel();  // a replacement that died is not waited for
     if (expected) {
@@ -275,6 +295,7 @@ class Supervisor {
   void begin_stop() {
     if (stopping_) return;
     stopping_ = true;
+    health_.draining = true;
     ::sd_notify(0, "STOPPING=1");
     for (Child& child : children_list_) stop_child(child);
     if (children_list_.empty()) context_.stop();
@@ -440,8 +461,41 @@ class Supervisor {
     }
   }
 
+  // --metrics-bind: the workers count into a shared region; the supervisor serves the sum.
+  bool open_metrics() {
+    if (config_.metrics_bind.empty()) return true;
+    // Room for every worker, a rolling restart's extra one and a few SIGTTINs.
+    std::size_t capacity = std::min<std::size_t>(256, 2 * target_ + 8);
+    std::optional<SharedMetricsRegion> region =
+        SharedMetricsRegion::create(capacity, config_.threads);
+    if (!region) {
+      log::error().error("Cannot create the shared metrics: {}", std::strerror(errno));
+      return false;
+    }
+    metrics_region_.emplace(std::move(*region));
+    metrics_slots_.assign(capacity, false);
+    metrics_view_.emplace(metrics_region_->view());
+    metrics_listener_ = MetricsListener::open(config_, *metrics_view_, health_);
+    return metrics_listener_ != nullptr;
+  }
+
+  std::optional<std::size_t> take_metrics_slot() {
+    if (!metrics_region_) return std::nullopt;
+    for (std::size_t i = 0; i < metrics_slots_.size(); ++i) {
+      if (metrics_slots_[i]) continue;
+      metrics_slots_[i] = true;
+      return i;
+    }
+    return std::nullopt;  // more workers than places: this one is not counted
+  }
+
   const Config& config_;
   Listeners listeners_;
+  std::optional<SharedMetricsRegion> metrics_region_;
+  std::vector<bool> metrics_slots_;
+  std::optional<ServerMetrics> metrics_view_;
+  HealthState health_;
+  std::unique_ptr<MetricsListener> metrics_listener_;
   std::string executable_ = "/proc/self/exe";
   net::io_context context_{1};
   net::signal_set signals_;
@@ -468,7 +522,19 @@ std::optional<WorkerInheritance> inherited_from_supervisor() {
   if (!listeners || !channel) return std::nullopt;
   std::optional<Listeners> inherited = Listeners::from_environment(listeners);
   if (!inherited) return std::nullopt;
-  WorkerInheritance result{std::move(*inherited), std::atoi(channel)};
+  WorkerInheritance result{std::move(*inherited), std::atoi(channel), std::nullopt, 0};
+  if (const char* metrics = std::getenv(metrics_variable)) {
+    int fd = -1;
+    std::size_t slot = 0, workers = 0, threads = 0;
+    if (std::sscanf(metrics, "%d,%zu,%zu,%zu", &fd, &slot, &workers, &threads) == 4) {
+      ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+      if (std::optional<SharedMetricsRegion> region =
+              SharedMetricsRegion::attach(fd, workers, threads))
+        result.metrics.emplace(std::move(*region));
+      result.metrics_slot = slot;
+    }
+    ::unsetenv(metrics_variable);
+  }
   ::fcntl(result.channel_fd, F_SETFD, FD_CLOEXEC);
   for (const Listener& listener : result.listeners.all())
     for (int fd : listener.fds) ::fcntl(fd, F_SETFD, FD_CLOEXEC);

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -42,6 +43,20 @@ class LoopHistogram {
     return static_cast<double>(sum_micros_.load(std::memory_order_relaxed)) / 1e6;
   }
 
+  /// Adds this histogram to `into` and zeroes it (nobody writing either).
+  void move_into(LoopHistogram& into) {
+    for (std::size_t i = 0; i < buckets_.size(); ++i) {
+      bump(into.buckets_[i], buckets_[i].load(std::memory_order_relaxed));
+      buckets_[i].store(0, std::memory_order_relaxed);
+    }
+    bump(into.sum_micros_, sum_micros_.load(std::memory_order_relaxed));
+    sum_micros_.store(0, std::memory_order_relaxed);
+  }
+  void reset() {
+    for (auto& bucket : buckets_) bucket.store(0, std::memory_order_relaxed);
+    sum_micros_.store(0, std::memory_order_relaxed);
+  }
+
   static void bump(std::atomic<std::uint64_t>& counter, std::uint64_t by = 1) {
     counter.store(counter.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
   }
@@ -51,7 +66,9 @@ class LoopHistogram {
   std::atomic<std::uint64_t> sum_micros_{0};
 };
 
-/// One event loop's figures; written only by that loop's thread.
+/// One event loop's figures; written only by that loop's thread. Plain atomics and nothing else,
+/// so that it can live in memory shared between processes (worker processes' figures are summed
+/// by the supervisor).
 struct LoopMetrics {
   static constexpr std::array<std::string_view, 8> methods{"GET",  "POST",    "PUT",   "DELETE",
                                                            "HEAD", "OPTIONS", "PATCH", "other"};
@@ -84,17 +101,69 @@ struct LoopMetrics {
   std::atomic<std::uint64_t> websocket_messages_out{0};
   LoopHistogram request_duration;
   LoopHistogram loop_lag;
+
+  /// Adds this loop's counters (not its gauges: a finished loop has nothing open) to `into`, and
+  /// zeroes this one for reuse. Only when nobody writes either.
+  void retire_into(LoopMetrics& into);
 };
 
-/// The process's figures: one LoopMetrics per event loop.
+/// The figures of a process's loops, or of every worker process's (shared memory).
 class ServerMetrics {
  public:
+  /// In this process's own memory; add_loop() makes the loops.
+  ServerMetrics() = default;
+  /// Over `count` loops at `loops` (a shared mapping): slot 0 keeps what finished workers counted,
+  /// the others are the workers' loops.
+  ServerMetrics(LoopMetrics* loops, std::size_t count) : shared_(loops), shared_count_(count) {}
+
   LoopMetrics& add_loop() { return loops_.emplace_back(); }
   /// The Prometheus text exposition of everything, summed over the loops (lag per loop).
   std::string render() const;
 
  private:
+  template <class Visit>
+  void each_loop(Visit visit) const {
+    for (const LoopMetrics& loop : loops_) visit(loop);
+    for (std::size_t i = 0; i < shared_count_; ++i) visit(shared_[i]);
+  }
+
   std::deque<LoopMetrics> loops_;  ///< a deque: adding one moves none
+  LoopMetrics* shared_ = nullptr;
+  std::size_t shared_count_ = 0;
+};
+
+/// The shared mapping the supervisor makes for its workers' figures: slot 0 for retired workers,
+/// then `threads` slots per worker index.
+class SharedMetricsRegion {
+ public:
+  /// Creates the region (memfd) for up to `workers` worker indexes of `threads` loops.
+  static std::optional<SharedMetricsRegion> create(std::size_t workers, std::size_t threads);
+  /// Maps the region a supervisor passed down (fd), in a worker.
+  static std::optional<SharedMetricsRegion> attach(int fd, std::size_t workers,
+                                                   std::size_t threads);
+  SharedMetricsRegion(SharedMetricsRegion&& other) noexcept;
+  SharedMetricsRegion& operator=(SharedMetricsRegion&&) = delete;
+  ~SharedMetricsRegion();
+
+  int fd() const { return fd_; }
+  std::size_t workers() const { return workers_; }
+  /// Loop `thread` of worker index `worker`.
+  LoopMetrics& loop(std::size_t worker, std::size_t thread) {
+    return loops_[1 + worker * threads_ + thread];
+  }
+  /// A worker index's loops are done (the process exited): fold them into slot 0.
+  void retire(std::size_t worker);
+  ServerMetrics view() const { return ServerMetrics(loops_, 1 + workers_ * threads_); }
+
+ private:
+  SharedMetricsRegion(int fd, LoopMetrics* loops, std::size_t workers, std::size_t threads)
+      : fd_(fd), loops_(loops), workers_(workers), threads_(threads) {}
+  std::size_t bytes() const { return (1 + workers_ * threads_) * sizeof(LoopMetrics); }
+
+  int fd_ = -1;
+  LoopMetrics* loops_ = nullptr;
+  std::size_t workers_ = 0;
+  std::size_t threads_ = 0;
 };
 
 }  // namespace asgi::server

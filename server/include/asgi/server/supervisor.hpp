@@ -10,6 +10,7 @@
 
 #include "asgi/server/config.hpp"
 #include "asgi/server/listeners.hpp"
+#include "asgi/server/server_metrics.hpp"
 
 namespace asgi::server {
 
@@ -21,6 +22,9 @@ int run_supervisor(const Config& config, Listeners listeners);
 struct WorkerInheritance {
   Listeners listeners;
   int channel_fd = -1;
+  /// --metrics-bind: where this worker's loops count (the supervisor serves the sum).
+  std::optional<SharedMetricsRegion> metrics;
+  std::size_t metrics_slot = 0;
 };
 std::optional<WorkerInheritance> inherited_from_supervisor();
 
