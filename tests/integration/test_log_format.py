@@ -124,6 +124,27 @@ class StalledOutputTest(unittest.TestCase):
                 self.assertEqual(reader.read_response().status, 200)
 
 
+    def test_a_closed_stdout_never_stops_serving(self):
+        proc = subprocess.Popen([server_binary(), "--app", "hello", "--port", "0"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                stdin=subprocess.DEVNULL)
+        self.addCleanup(proc.wait)
+        self.addCleanup(proc.kill)
+        proc.stdout.close()  # the log reader went away: writes now fail with EPIPE
+        port = None
+        for line in iter(proc.stderr.readline, b""):
+            match = re.search(rb"running on http://127\.0\.0\.1:(\d+)", line)
+            if match:
+                port = int(match.group(1))
+                break
+        self.assertIsNotNone(port)
+        with Reader(socket.create_connection(("127.0.0.1", port), timeout=5)) as reader:
+            for _ in range(2000):
+                reader.send(request("GET", "/"))
+                self.assertEqual(reader.read_response().status, 200)
+        self.assertIsNone(proc.poll())
+
+
 class ColorTest(unittest.TestCase):
     def lines(self, *args):
         server = Server("hello", *args)
