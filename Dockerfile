@@ -15,8 +15,13 @@ RUN apt-get update -q \
  && useradd --system --no-create-home asgi
 COPY --from=build /src/build/asgiserver /usr/local/bin/asgiserver
 USER asgi
-EXPOSE 8000
+# 8000: the app; 9000: /metrics, /healthz and /readyz (--metrics-bind), apart from the app.
+EXPOSE 8000 9000
+# No curl in the slim image: bash's /dev/tcp asks /healthz.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s \
+  CMD bash -c 'exec 3<>/dev/tcp/127.0.0.1/9000 && printf "GET /healthz HTTP/1.0\r\n\r\n" >&3 && head -n1 <&3 | grep -q " 200 "'
+
 # SIGTERM starts a graceful shutdown (as does Ctrl+C).
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["asgiserver", "--host", "0.0.0.0", "--port", "8000"]
+ENTRYPOINT ["asgiserver", "--host", "0.0.0.0", "--port", "8000", "--metrics-bind", "0.0.0.0:9000"]
 CMD ["--app", "crab_app"]
