@@ -43,10 +43,13 @@ HttpExchange::HttpExchange(std::shared_ptr<Connection> connection,
       options_(response_options(connection_->worker().response_defaults(), head)),
       encoder_(options_, &connection_->response_scratch()),
       body_complete_(body_complete) {
-  if (const auto& format = connection_->config().access_log_format)
-    custom_access_ = std::make_unique<CustomAccessLine>(&*format, head.headers);
-  else if (log::json_logs() && log::access())
-    custom_access_ = std::make_unique<CustomAccessLine>(nullptr, head.headers);
+  // The metrics listener's loop logs no access lines: probes every few seconds would flood them.
+  if (connection_->worker().access_log()) {
+    if (const auto& format = connection_->config().access_log_format)
+      custom_access_ = std::make_unique<CustomAccessLine>(&*format, head.headers);
+    else if (log::json_logs() && log::access())
+      custom_access_ = std::make_unique<CustomAccessLine>(nullptr, head.headers);
+  }
   if (LoopMetrics* metrics = connection_->worker().metrics()) {
     started_ = std::chrono::steady_clock::now();
     LoopMetrics::add(metrics->in_flight, 1);
@@ -286,6 +289,7 @@ std::string HttpExchange::request_line() const {
 void HttpExchange::log_access(int status) {
   access_logged_ = true;
   logged_status_ = status;
+  if (!connection_->worker().access_log()) return;
   if (custom_access_) return custom_access_->set_status(status);  // written at the end
   if (spdlog::logger* access = log::access()) {
     access->info("{} - \"{}\" {} {}", connection_->client_label(), request_line(), status,

@@ -74,6 +74,7 @@ std::unique_ptr<MetricsListener> MetricsListener::open(const Config& config,
   if (!bound) return nullptr;
   listener->app_ = metrics_app(metrics, health);
   listener->worker_ = std::make_unique<Worker>(own, listener->app_);
+  listener->worker_->set_access_log(false);  // probes every few seconds: no access lines
   for (const Listener& one : bound->all())
     listener->worker_->listen_on(bound->duplicate_for(one, 0));
   bound->close_descriptors();

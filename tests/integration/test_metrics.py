@@ -85,6 +85,9 @@ class MetricsTest(unittest.TestCase):
         self.assertGreater(m[("asgiserver_event_loop_lag_seconds_count", '{loop="1"}')], 0)
         # The app's own paths are untouched: /metrics there is the app's 404.
         self.assertEqual(http_get(server.port, "/metrics").status, 404)
+        # Probes and scrapes make no access lines.
+        self.assertIsNotNone(server.wait_for_stdout(r'"GET /metrics HTTP/1\.1" 404', 3))
+        self.assertNotRegex(server.stdout_text(), r'"GET /(healthz|readyz|metrics) HTTP/1\.1" 200')
 
     def test_open_connections_and_websocket_messages(self):
         server = self.start()

@@ -55,14 +55,10 @@ class SystemdUnitsTest(unittest.TestCase):
         notify.settimeout(20)
         self.addCleanup(notify.close)
         fd = listener.fileno()
-
-        def as_systemd():
-            os.dup2(fd, 3)
-            os.environ["LISTEN_FDS"] = "1"
-            os.environ["LISTEN_PID"] = str(os.getpid())
-            os.environ["NOTIFY_SOCKET"] = notify_path
-
-        proc = subprocess.Popen(argv, preexec_fn=as_systemd, pass_fds=(fd,),
+        # As systemd: the socket at fd 3, LISTEN_PID naming the service's own pid.
+        wrapper = ["sh", "-c", 'exec 3<&%d; LISTEN_PID=$$ exec "$@"' % fd, "sh"]
+        env = dict(os.environ, LISTEN_FDS="1", NOTIFY_SOCKET=notify_path)
+        proc = subprocess.Popen(wrapper + argv, env=env, pass_fds=(fd,),
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.addCleanup(proc.wait)
         self.addCleanup(proc.kill)

@@ -48,6 +48,9 @@ class Worker {
   }
   ProcessLoad* load() const { return load_; }
   const State& state() const { return state_; }
+  /// Whether this loop's requests get access lines (not the metrics listener's probes).
+  void set_access_log(bool on) { access_log_ = on; }
+  bool access_log() const { return access_log_; }
   /// --metrics-bind: this loop's figures (null: not counted).
   void set_metrics(LoopMetrics* metrics) { metrics_ = metrics; }
   LoopMetrics* metrics() const { return metrics_; }
@@ -97,6 +100,7 @@ class Worker {
   const TlsContextHolder* tls_ = nullptr;
   LoopActivity activity_;
   LoopMetrics* metrics_ = nullptr;
+  bool access_log_ = true;
   boost::asio::awaitable<void> heartbeat();
   using AppFunction = boost::asio::awaitable<void> (*)(Scope, Receive, Send);
   AppFunction app_function_ = nullptr;  ///< app_'s target when it is a plain function
