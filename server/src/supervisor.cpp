@@ -106,9 +106,9 @@ class Supervisor {
     } else {
       log::error().info("Started parent process [{}]", ::getpid());
     }
+    if (!open_metrics()) return exit_startup_failure;  // listening before the banner says so
     for (const Listener& listener : listeners_.all())
       log::error().info("asgiserver running on {} (Press CTRL+C to quit)", listener.description);
-    if (!open_metrics()) return exit_startup_failure;
     for (unsigned i = 0; i < target_; ++i) spawn();
     auto log_escape = log::LogEscapedException{"supervisor"};
     net::co_spawn(context_, wait_for_stop(), log_escape);
