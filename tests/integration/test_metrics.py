@@ -52,6 +52,16 @@ class MetricsTest(unittest.TestCase):
         server.start()
         return server
 
+    def metrics_when(self, key, value, timeout=5):
+        """The metrics once `key` reached `value`: a request is counted when its exchange ends,
+        a moment after the client has read the response."""
+        deadline = time.monotonic() + timeout
+        m = self.metrics()
+        while m.get(key) != value and time.monotonic() < deadline:
+            time.sleep(0.02)
+            m = self.metrics()
+        return m
+
     def metrics(self):
         response = http_get(self.metrics_port, "/metrics")
         self.assertEqual(response.status, 200)
@@ -71,7 +81,7 @@ class MetricsTest(unittest.TestCase):
             reader.send(request("POST", "/crabs", [("Content-Type", "application/json"),
                                                    ("Connection", "close")], body=body))
             self.assertEqual(reader.read_response().status, 201)
-        m = self.metrics()
+        m = self.metrics_when(("asgiserver_request_duration_seconds_count", ""), 5)
         self.assertEqual(m[("asgiserver_requests_total", '{method="GET",status="200"}')], 3)
         self.assertEqual(m[("asgiserver_requests_total", '{method="GET",status="404"}')], 1)
         self.assertEqual(m[("asgiserver_requests_total", '{method="POST",status="201"}')], 1)
@@ -174,7 +184,7 @@ class MetricsTest(unittest.TestCase):
         for _ in range(20):
             self.assertEqual(http_get(server.port, "/").status, 200)
         time.sleep(0.3)  # a few heartbeats in each loop
-        m = self.metrics()
+        m = self.metrics_when(("asgiserver_requests_total", '{method="GET",status="200"}'), 20)
         self.assertEqual(m[("asgiserver_requests_total", '{method="GET",status="200"}')], 20)
         self.assertEqual(len([k for k in m if k[0] == "asgiserver_event_loop_lag_seconds_count"]), 2)
         victim = int(ready.search(next(l for l in server.stderr_lines() if ready.search(l))).group(1))
@@ -182,7 +192,7 @@ class MetricsTest(unittest.TestCase):
         server.wait_for_stderr(r"Worker \[%d\] was killed" % victim, 5)
         for _ in range(5):
             self.assertEqual(http_get(server.port, "/").status, 200)
-        m = self.metrics()
+        m = self.metrics_when(("asgiserver_requests_total", '{method="GET",status="200"}'), 25)
         self.assertEqual(m[("asgiserver_requests_total", '{method="GET",status="200"}')], 25)
         self.assertEqual(m[("asgiserver_request_duration_seconds_count", "")], 25)
 
