@@ -40,7 +40,7 @@ Connection::Connection(Transport transport, Worker& worker)
 }
 
 Connection::~Connection() {
-  if (tracing()) log::error().trace("{} - Connection lost", peer_for_trace());
+  if (tracing()) log::error().trace("{} - Connection lost", peer_for_log());
   leave_load();  // a WebSocket holds its slot until the connection ends
   worker_.remove(this);
   if (LoopMetrics* metrics = worker_.metrics())
@@ -67,7 +67,7 @@ void Connection::start() {
   info_.client = std::move(peers->client);
   info_.server = std::move(peers->server);
   client_label_ = std::move(peers->label);
-  if (tracing()) log::error().trace("{} - Connection made", peer_for_trace());
+  if (tracing()) log::error().trace("{} - Connection made", peer_for_log());
   peer_is_trusted_proxy_ = config().proxy_headers && peer_is_trusted();
   deadlines_.set_owner(weak_from_this());
   output_.set_owner(weak_from_this());

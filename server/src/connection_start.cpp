@@ -34,9 +34,8 @@ net::awaitable<bool> Connection::accept_proxy_protocol() {
   ProxyProtocolRead read = co_await read_proxy_protocol(transport_);
   deadlines_.clear(Deadlines::read);
   if (!read.ok) {
-    const std::string& peer =
-        client_label_.empty() ? std::string("a UNIX socket peer") : client_label_;
-    log::error().warn("Invalid PROXY protocol header from {}: {}; closing", peer, read.error);
+    log::error().warn("Invalid PROXY protocol header from {}: {}; closing", peer_for_log(),
+                      read.error);
     close_now();
     co_return false;
   }
@@ -62,8 +61,7 @@ net::awaitable<bool> Connection::handshake_tls() {
     co_return true;
   }
   TlsSession& tls = transport_.tls();
-  const std::string& client =
-      client_label_.empty() ? std::string("a UNIX socket peer") : client_label_;
+  const std::string client = peer_for_log();
   if (timed_out)
     log::error().info("TLS handshake with {} timed out", client);
   else if (ec != net::error::eof)

@@ -104,44 +104,34 @@ class TraceTest(unittest.TestCase):
 
 
 class StalledOutputTest(unittest.TestCase):
+    def start_with_stdout_pipe(self):
+        """A server whose stdout is a pipe this test controls; its port, from the banner."""
+        proc = subprocess.Popen([server_binary(), "--app", "hello", "--port", "0"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                stdin=subprocess.DEVNULL)
+        self.addCleanup(proc.wait)
+        self.addCleanup(proc.kill)
+        for line in iter(proc.stderr.readline, b""):
+            match = re.search(rb"running on http://127\.0\.0\.1:(\d+)", line)
+            if match:
+                return proc, int(match.group(1))
+        self.fail("no banner")
+
+    def assert_serves(self, port, requests):
+        with Reader(socket.create_connection(("127.0.0.1", port), timeout=5)) as reader:
+            for _ in range(requests):
+                reader.send(request("GET", "/"))
+                self.assertEqual(reader.read_response().status, 200)
+
     def test_a_stalled_stdout_reader_never_stops_serving(self):
         # stdout is a pipe nobody reads: it is full after about a thousand access lines.
-        proc = subprocess.Popen([server_binary(), "--app", "hello", "--port", "0"],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                stdin=subprocess.DEVNULL)
-        self.addCleanup(proc.wait)
-        self.addCleanup(proc.kill)
-        port = None
-        for line in iter(proc.stderr.readline, b""):
-            match = re.search(rb"running on http://127\.0\.0\.1:(\d+)", line)
-            if match:
-                port = int(match.group(1))
-                break
-        self.assertIsNotNone(port)
-        with Reader(socket.create_connection(("127.0.0.1", port), timeout=5)) as reader:
-            for _ in range(5000):
-                reader.send(request("GET", "/"))
-                self.assertEqual(reader.read_response().status, 200)
-
+        proc, port = self.start_with_stdout_pipe()
+        self.assert_serves(port, 5000)
 
     def test_a_closed_stdout_never_stops_serving(self):
-        proc = subprocess.Popen([server_binary(), "--app", "hello", "--port", "0"],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                stdin=subprocess.DEVNULL)
-        self.addCleanup(proc.wait)
-        self.addCleanup(proc.kill)
+        proc, port = self.start_with_stdout_pipe()
         proc.stdout.close()  # the log reader went away: writes now fail with EPIPE
-        port = None
-        for line in iter(proc.stderr.readline, b""):
-            match = re.search(rb"running on http://127\.0\.0\.1:(\d+)", line)
-            if match:
-                port = int(match.group(1))
-                break
-        self.assertIsNotNone(port)
-        with Reader(socket.create_connection(("127.0.0.1", port), timeout=5)) as reader:
-            for _ in range(2000):
-                reader.send(request("GET", "/"))
-                self.assertEqual(reader.read_response().status, 200)
+        self.assert_serves(port, 2000)
         self.assertIsNone(proc.poll())
 
 

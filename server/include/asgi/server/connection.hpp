@@ -86,10 +86,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   enum class ReadAhead { data, not_yet, closed };
 
   void serve_in_coroutine();
-  bool peer_is_trusted() const;
-  std::string peer_for_trace() const {
-    return client_label_.empty() ? "unix" : client_label_;
-  }  ///< --forwarded-allow-ips trusts the (current) client
+  bool peer_is_trusted() const;  ///< --forwarded-allow-ips trusts the (current) client
+  /// The peer in server log lines: "host:port", or a UNIX socket's nameless client.
+  std::string peer_for_log() const {
+    return client_label_.empty() ? "a UNIX socket peer" : client_label_;
+  }
   /// false: failed, and the connection is closed.
   boost::asio::awaitable<bool> accept_proxy_protocol();
   boost::asio::awaitable<bool> handshake_tls();
