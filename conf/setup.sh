@@ -18,7 +18,7 @@ export DEBIAN_FRONTEND=noninteractive
 # ---- Debian 12 packages ------------------------------------------------------------------------
 packages=(clang-19 libclang-rt-19-dev g++ cmake ninja-build ccache pkg-config curl xz-utils gpgv debian-archive-keyring
           ca-certificates libboost1.81-dev libspdlog-dev libcli11-dev nlohmann-json3-dev zlib1g-dev
-          libgtest-dev libsystemd-dev libssl-dev libtomlplusplus-dev prometheus-cpp-dev python3 clang-format)
+          libgtest-dev libsystemd-dev libssl-dev libhiredis-dev libtomlplusplus-dev prometheus-cpp-dev python3 clang-format)
 packages+=(${ASGI_EXTRA_PACKAGES:-})
 conf/install-packages.sh "${packages[@]}"
 

@@ -7,7 +7,9 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <deque>
+#include <map>
 
+#include "asgi/broker.hpp"
 #include "asgi/wait_queue.hpp"
 
 namespace asgi {
@@ -62,6 +64,14 @@ class Inbox : public std::enable_shared_from_this<Inbox> {
     messages_.pop_front();
     consumed(1);
     co_return message;
+  }
+
+  std::optional<std::string> try_next() {
+    if (messages_.empty() || closed_) return std::nullopt;
+    std::string message = *messages_.front();
+    messages_.pop_front();
+    consumed(1);
+    return message;
   }
 
   void close() {
@@ -129,7 +139,58 @@ class Inbox : public std::enable_shared_from_this<Inbox> {
   std::vector<std::shared_ptr<boost::asio::steady_timer>> room_waiters_;
 };
 
+// Every named Broadcaster of the process, by channel: a publish on one reaches the subscribers of
+// all of them, and a message from the broker reaches them all. Lock order: this registry's mutex,
+// then a Broadcaster's; never the other way round.
+class ChannelRegistry {
+ public:
+  static ChannelRegistry& instance() {
+    static ChannelRegistry registry;  // never destroyed before a static Broadcaster using it
+    return registry;
+  }
+
+  void add(const std::string& channel, Broadcaster* broadcaster) {
+    std::lock_guard lock(mutex_);
+    members_.emplace(channel, broadcaster);
+  }
+
+  void remove(const std::string& channel, Broadcaster* broadcaster) {
+    std::lock_guard lock(mutex_);
+    auto [first, last] = members_.equal_range(channel);
+    for (auto it = first; it != last; ++it)
+      if (it->second == broadcaster) {
+        members_.erase(it);
+        return;
+      }
+  }
+
+  // Calls `visit` on each Broadcaster of `channel`, under the registry's lock (so none is
+  // destroyed meanwhile).
+  template <class Visit>
+  void for_each(std::string_view channel, Visit visit) {
+    std::lock_guard lock(mutex_);
+    auto [first, last] = members_.equal_range(channel);
+    for (auto it = first; it != last; ++it) visit(*it->second);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::multimap<std::string, Broadcaster*, std::less<>> members_;
+};
+
 }  // namespace detail
+
+Broadcaster::Broadcaster(std::string channel) : channel_(std::move(channel)) {
+  if (!channel_.empty()) detail::ChannelRegistry::instance().add(channel_, this);
+}
+
+Broadcaster::~Broadcaster() {
+  if (!channel_.empty()) detail::ChannelRegistry::instance().remove(channel_, this);
+}
+
+std::optional<std::string> Broadcaster::Subscription::try_next() {
+  return inbox_->try_next();
+}
 
 Broadcaster::Subscription::~Subscription() {
   // Released from the subscriber's executor as a rule; close() then runs there.
@@ -163,7 +224,7 @@ std::shared_ptr<Broadcaster::Subscription> Broadcaster::subscribe(
   return std::make_shared<Subscription>(std::move(inbox));
 }
 
-std::vector<std::shared_ptr<detail::Inbox>> Broadcaster::live_inboxes() {
+std::vector<std::shared_ptr<detail::Inbox>> Broadcaster::own_inboxes() {
   std::vector<std::shared_ptr<detail::Inbox>> live;
   std::lock_guard lock(mutex_);
   std::erase_if(inboxes_, [](const auto& weak) { return weak.expired(); });
@@ -172,17 +233,37 @@ std::vector<std::shared_ptr<detail::Inbox>> Broadcaster::live_inboxes() {
   return live;
 }
 
+std::vector<std::shared_ptr<detail::Inbox>> Broadcaster::live_inboxes() {
+  if (channel_.empty()) return own_inboxes();
+  std::vector<std::shared_ptr<detail::Inbox>> live;
+  detail::ChannelRegistry::instance().for_each(channel_, [&live](Broadcaster& member) {
+    for (auto& inbox : member.own_inboxes()) live.push_back(std::move(inbox));
+  });
+  return live;
+}
+
 void Broadcaster::publish(std::string text) {
+  if (!channel_.empty())
+    if (std::shared_ptr<Broker> broker = installed_broker()) broker->publish(channel_, text);
   auto message = std::make_shared<const std::string>(std::move(text));
   for (auto& inbox : live_inboxes()) inbox->post(message);
 }
 
 boost::asio::awaitable<void> Broadcaster::publish_and_wait(std::string text) {
+  if (!channel_.empty())
+    if (std::shared_ptr<Broker> broker = installed_broker()) broker->publish(channel_, text);
   auto message = std::make_shared<const std::string>(std::move(text));
   for (auto& inbox : live_inboxes()) {
     co_await inbox->wait_for_room();
     inbox->post(message);
   }
+}
+
+void deliver_from_broker(std::string_view channel, std::string text) {
+  auto message = std::make_shared<const std::string>(std::move(text));
+  detail::ChannelRegistry::instance().for_each(channel, [&message](Broadcaster& member) {
+    for (auto& inbox : member.own_inboxes()) inbox->post(message);
+  });
 }
 
 std::size_t Broadcaster::subscriber_count() {

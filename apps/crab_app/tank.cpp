@@ -1,24 +1,36 @@
-// The live crab tank: one simulation per process, shared by every browser on /ws/tank.
+// The live crab tank: one tank, however many processes and instances serve crab_app.
 //
-//   browser --(websocket.receive {"type":"drop",x,y})--> LiveTank::on_message  (adds food)
-//   driver coroutine, 10 ticks/s: step the simulation, publish the state JSON on the Broadcaster
-//   each connection: two loops at once (asgi::toolkit::first_of), its forwarder
-//   (inbox->next() -> send) and its drops (receive -> LiveTank::on_message -> reply)
+//   browser --(websocket.receive {"type":"drop",x,y})--> LiveTank::on_message
+//   each connection: two loops at once (asgi::toolkit::first_of): states out (its inbox on the
+//   "crab_app/tank/states" channel -> send) and drops in (receive -> on_message -> reply)
+//   one agent coroutine per process while anyone watches, 10 ticks/s:
+//     holds the lease "crab_app/tank" -> steps the simulation, publishes the state to every viewer
+//     otherwise                       -> follows the states the holder publishes
+//     both: announce this process's viewer count, read drops and counts on "crab_app/tank/control"
 //
-// Where the driver runs: it is started lazily by the first tank connection, on that connection's
+// Channels and the lease are the app API's: in one process (no --broadcast-url) they stay in the
+// process and the lease is always held, so the tank works as it always did. With
+// `--broadcast-url redis://...` every worker and instance shares them: one process simulates, all
+// show the same states, food dropped anywhere reaches the simulation, viewers are counted across
+// processes (tank_crowd.hpp), and when the holder dies its lease expires (kLeaseTtl) and another
+// process with viewers takes the tank over from the last state it saw.
+//
+// Where the agent runs: it is started by the first viewer of this process, on that connection's
 // executor (one of the server's event-loop threads), and it ends by itself on the first tick that
-// finds nobody subscribed; the next connection starts it again. So it needs neither lifespan
-// (it works with --lifespan off) nor any shutdown hook: when the server closes the WebSockets at
-// shutdown, the driver notices at its next tick and returns. Other connections may live on other
-// threads: they only touch the simulation under LiveTank's mutex (never across a co_await), and
-// the Broadcaster delivers each message on the subscriber's own executor.
+// finds nobody watching (here, or anywhere when it simulates); the next viewer starts it again.
+// So it needs neither lifespan (it works with --lifespan off) nor any shutdown hook. Other
+// connections may live on other threads: they touch the shared fields only under LiveTank's
+// mutex (never across a co_await), and the Broadcaster delivers on each subscriber's executor.
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <exception>
 #include <iostream>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -34,9 +46,11 @@
 #include "asgi/broadcast.hpp"
 #include "asgi/errors.hpp"
 #include "asgi/events.hpp"
+#include "asgi/lease.hpp"
 #include "asgi/toolkit/concurrency.hpp"
 #include "asgi/toolkit/websocket.hpp"
 #include "crab_app/handlers.hpp"
+#include "crab_app/tank_crowd.hpp"
 #include "crab_app/tank_sim.hpp"
 
 namespace apps::crab {
@@ -67,27 +81,37 @@ std::string reply_json(const nlohmann::ordered_json& reply) {
   return reply.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
+using Subscription = asgi::Broadcaster::Subscription;
+
+constexpr auto kLeaseTtl = std::chrono::milliseconds(2000);  // a dead holder is replaced by then
+constexpr auto kLeaseRenewal = std::chrono::milliseconds(500);
+constexpr auto kAnnounceEvery = std::chrono::seconds(1);  // well within kCrowdFreshness
+
+// A random name for this process on the control channel.
+std::string process_name() {
+  std::random_device random;
+  return std::to_string(random()) + "-" + std::to_string(random());
+}
+
 class LiveTank {
  public:
-  asgi::Broadcaster& hub() { return hub_; }
+  asgi::Broadcaster& states() { return states_; }
+  asgi::Broadcaster& control() { return control_; }
+  const std::string& process() const { return process_; }
+
+  /// A browser started watching here; starts the agent on `executor` unless one runs.
+  void viewer_joined(net::any_io_executor executor);
+  void viewer_left() {
+    std::lock_guard lock(mutex_);
+    --local_viewers_;
+  }
 
   /// The current state, for a newly connected browser (it should not wait for the next tick).
   std::string snapshot() {
     std::lock_guard lock(mutex_);
-    return sim_.state_json(hub_.subscriber_count());
-  }
-
-  /// One tick: the next state to broadcast, or nullopt when nobody is watching; the driver must
-  /// then stop (driving_ is already cleared, so the next subscriber starts a new one).
-  std::optional<std::string> tick() {
-    std::lock_guard lock(mutex_);
-    const std::size_t viewers = hub_.subscriber_count();
-    if (viewers == 0) {
-      driving_ = false;
-      return std::nullopt;
-    }
-    sim_.step(tank::kTickSeconds);
-    return sim_.state_json(viewers);
+    if (sim_is_newest_ || remote_state_.empty())
+      return sim_.state_json(std::max(last_total_viewers_, local_viewers_));
+    return remote_state_;
   }
 
   /// Handles one client message; returns the reply for that client alone.
@@ -97,34 +121,102 @@ class LiveTank {
       return reply_json({{"type", "error"}, {"detail", *error}});
     const tank::Drop drop = std::get<tank::Drop>(parsed);
     std::optional<std::int64_t> id;
+    bool full = false;
     {
       std::lock_guard lock(mutex_);
-      id = sim_.add_food(drop.x, drop.y);
+      if (simulating_) {
+        id = sim_.add_food(drop.x, drop.y);
+        full = !id;
+      } else {
+        full = remote_food_count_ >= tank::kMaxFood;  // as of the last state seen
+      }
     }
-    if (!id)
+    if (full)
       return reply_json({{"type", "error"},
                          {"detail", "the tank already holds " + std::to_string(tank::kMaxFood) +
                                         " pieces of food: let the crabs eat first"}});
+    // Another process simulates: the drop goes to it, and shows in its next state.
+    if (!id) control_.publish(tank::control_message(tank::RemoteDrop{drop.x, drop.y}));
     // Everyone (the dropper included) sees the food in the next state message.
-    return reply_json({{"type", "dropped"}, {"id", *id}, {"x", drop.x}, {"y", drop.y}});
+    nlohmann::ordered_json reply = {{"type", "dropped"}};
+    if (id) reply["id"] = *id;
+    reply["x"] = drop.x;
+    reply["y"] = drop.y;
+    return reply_json(reply);
   }
 
-  /// Starts the driver on `executor` unless one is running. Call after subscribing: the driver
-  /// checks for subscribers under the same mutex, so it can never stop unseen by this call.
-  void ensure_driver(net::any_io_executor executor);
-
-  /// Clears driving_ when a driver ends other than through tick() (an exception, or its
-  /// io_context destroyed while it waited).
-  void driver_gone() {
+  // ---- for the agent ----
+  std::size_t local_viewers() {
     std::lock_guard lock(mutex_);
-    driving_ = false;
+    return local_viewers_;
+  }
+
+  /// The agent ends when nobody it serves is left: checked and recorded under the mutex that
+  /// viewer_joined() takes, so a viewer arriving now starts a new agent instead.
+  bool finish_if_unwatched(std::size_t total_viewers) {
+    std::lock_guard lock(mutex_);
+    if (local_viewers_ > 0 || total_viewers > 0) return false;
+    running_ = false;
+    simulating_ = false;
+    return true;
+  }
+
+  /// Whether this process runs the simulation from now on. Taking it over, it continues from the
+  /// last state the previous holder published.
+  void set_simulating(bool simulating) {
+    std::lock_guard lock(mutex_);
+    if (simulating && !simulating_ && !sim_is_newest_ && !remote_state_.empty())
+      sim_.restore(remote_state_);
+    if (simulating) sim_is_newest_ = true;
+    simulating_ = simulating;
+  }
+
+  /// A state from the channel: another process's, unless this one simulates (then its own).
+  void saw_state(std::string state) {
+    nlohmann::json parsed = nlohmann::json::parse(state, nullptr, false);
+    std::lock_guard lock(mutex_);
+    if (simulating_) return;
+    if (parsed.is_object() && parsed.contains("food") && parsed["food"].is_array())
+      remote_food_count_ = parsed["food"].size();
+    remote_state_ = std::move(state);
+    sim_is_newest_ = false;
+  }
+
+  /// Food another process's browser dropped (kept only by the simulating process).
+  void remote_drop(const tank::RemoteDrop& drop) {
+    std::lock_guard lock(mutex_);
+    if (simulating_) sim_.add_food(drop.x, drop.y);
+  }
+
+  /// One tick of the simulation, and the state to publish.
+  std::string step(std::size_t total_viewers) {
+    std::lock_guard lock(mutex_);
+    sim_.step(tank::kTickSeconds);
+    last_total_viewers_ = total_viewers;
+    return sim_.state_json(total_viewers);
+  }
+
+  /// Clears running_ when an agent ends other than through finish_if_unwatched() (an exception,
+  /// or its io_context destroyed while it waited).
+  void agent_gone() {
+    std::lock_guard lock(mutex_);
+    running_ = false;
+    simulating_ = false;
   }
 
  private:
-  std::mutex mutex_;  // guards sim_ and driving_
+  std::mutex mutex_;  // guards everything below but the channels
   tank::TankSim sim_{static_cast<std::uint32_t>(Clock::now().time_since_epoch().count())};
-  bool driving_ = false;
-  asgi::Broadcaster hub_;  // thread-safe by itself
+  std::size_t local_viewers_ = 0;
+  bool running_ = false;       ///< an agent runs in this process
+  bool simulating_ = false;    ///< it holds the lease and steps sim_
+  bool sim_is_newest_ = true;  ///< sim_ is the tank (no other process simulated since)
+  std::string remote_state_;   ///< the newest state another process published
+  std::size_t remote_food_count_ = 0;
+  std::size_t last_total_viewers_ = 0;                ///< all processes' viewers at the last step
+  asgi::Broadcaster states_{"crab_app/tank/states"};  // thread-safe by themselves
+  asgi::Broadcaster control_{"crab_app/tank/control"};
+  const std::string process_ = process_name();
 };
 
 LiveTank& live_tank() {
@@ -132,44 +224,92 @@ LiveTank& live_tank() {
   return instance;
 }
 
-// Clears the tank's driving flag when the driver's frame goes away, unless tick() already did.
-struct DriverGuard {
+// Clears the tank's running flag when the agent's frame goes away, unless it finished normally.
+struct AgentGuard {
   LiveTank& tank;
   bool active = true;
-  ~DriverGuard() {
-    if (active) tank.driver_gone();
+  ~AgentGuard() {
+    if (active) tank.agent_gone();
   }
 };
 
-// The one driver coroutine: ticks at a fixed rate until nobody is watching.
-net::awaitable<void> drive(LiveTank& tank) {
-  DriverGuard guard{tank};
-  net::steady_timer timer(co_await net::this_coro::executor);
-  Clock::time_point next = Clock::now();
-  for (;;) {
-    std::optional<std::string> state = tank.tick();
-    if (!state) {
-      guard.active = false;  // tick() cleared the flag under the lock
-      co_return;
-    }
-    tank.hub().publish(std::move(*state));
-    next += kTick;
-    const Clock::time_point now = Clock::now();
-    if (next < now) next = now;  // fell behind (a busy loop): carry on, don't burst to catch up
-    timer.expires_at(next);
-    co_await timer.async_wait(net::as_tuple(net::use_awaitable));
+// What the agent reads each tick: the newest state (for snapshots and a takeover), drops for the
+// simulation, other processes' viewer counts.
+void read_channels(LiveTank& tank, asgi::Broadcaster::Subscription& states,
+                   asgi::Broadcaster::Subscription& control, tank::CrowdTally& crowd) {
+  std::optional<std::string> newest;
+  while (std::optional<std::string> state = states.try_next()) newest = std::move(state);
+  if (newest) tank.saw_state(std::move(*newest));
+  while (std::optional<std::string> text = control.try_next()) {
+    auto message = tank::parse_control_message(*text);
+    if (!message) continue;
+    if (auto* drop = std::get_if<tank::RemoteDrop>(&*message))
+      tank.remote_drop(*drop);
+    else
+      crowd.heard(std::get<tank::ViewerCount>(*message), Clock::now());
   }
 }
 
-void LiveTank::ensure_driver(net::any_io_executor executor) {
+// The process's agent: ticks at a fixed rate until nobody is watching.
+net::awaitable<void> run_agent(LiveTank& tank, std::shared_ptr<Subscription> states,
+                               std::shared_ptr<Subscription> control) {
+  AgentGuard guard{tank};
+  auto executor = co_await net::this_coro::executor;
+  asgi::Lease lease("crab_app/tank", kLeaseTtl);
+  tank::CrowdTally crowd(tank.process());
+  net::steady_timer timer(executor);
+  Clock::time_point next = Clock::now(), renew_at = next, announce_at = next;
+  std::size_t announced = SIZE_MAX;
+  for (;;) {
+    const Clock::time_point now = Clock::now();
+    if (now >= renew_at) {
+      tank.set_simulating(co_await lease.hold());
+      renew_at = now + kLeaseRenewal;
+    }
+    read_channels(tank, *states, *control, crowd);
+    const std::size_t local = tank.local_viewers();
+    if (local != announced || now >= announce_at) {
+      tank.control().publish(tank::control_message(tank::ViewerCount{tank.process(), local}));
+      announced = local;
+      announce_at = now + kAnnounceEvery;
+    }
+    // Simulating, it serves every process's viewers; following, only its own.
+    const std::size_t total = lease.held() ? crowd.total(local, now) : local;
+    if (tank.finish_if_unwatched(total)) break;
+    if (lease.held()) tank.states().publish(tank.step(total));
+    next += kTick;
+    if (next < Clock::now()) next = Clock::now();  // fell behind: carry on, don't burst
+    timer.expires_at(next);
+    co_await timer.async_wait(net::as_tuple(net::use_awaitable));
+  }
+  guard.active = false;
+  // Hand the tank over at once rather than when the lease expires.
+  co_await lease.release();
+}
+
+void LiveTank::viewer_joined(net::any_io_executor executor) {
   {
     std::lock_guard lock(mutex_);
-    if (driving_) return;
-    driving_ = true;
+    ++local_viewers_;
+    if (running_) return;
+    running_ = true;
   }
-  auto on_exit = [](std::exception_ptr error) { log_escaped("driver", error); };
-  net::co_spawn(executor, drive(*this), std::move(on_exit));
+  // Subscribed before the agent first runs, so that a drop this viewer sends at once is not
+  // missed. Its own inboxes: states supersede each other; control messages are few (one count
+  // per process per second, drops at a browser's pace), and a burst past the capacity loses the
+  // oldest.
+  auto states = states_.subscribe(executor, 4, asgi::Broadcaster::Overflow::drop_oldest);
+  auto control = control_.subscribe(executor, 256, asgi::Broadcaster::Overflow::drop_oldest);
+  auto on_exit = [](std::exception_ptr error) { log_escaped("agent", error); };
+  net::co_spawn(executor, run_agent(*this, std::move(states), std::move(control)),
+                std::move(on_exit));
 }
+
+// Counts a browser out when its handler ends, however it ends.
+struct ViewerGuard {
+  LiveTank& tank;
+  ~ViewerGuard() { tank.viewer_left(); }
+};
 
 // Sends every published state to this browser until the inbox is closed.
 net::awaitable<void> forward_updates(std::shared_ptr<asgi::Broadcaster::Subscription> inbox,
@@ -197,8 +337,9 @@ boost::asio::awaitable<void> tank_websocket(asgi::Receive receive, asgi::Send se
   // Subscribe before the snapshot, so no state between the two is missed. States supersede each
   // other: a browser that reads slowly gets the latest ones (drop_oldest), never a growing queue.
   std::shared_ptr<asgi::Broadcaster::Subscription> inbox =
-      tank.hub().subscribe(executor, kInboxCapacity, asgi::Broadcaster::Overflow::drop_oldest);
-  tank.ensure_driver(executor);
+      tank.states().subscribe(executor, kInboxCapacity, asgi::Broadcaster::Overflow::drop_oldest);
+  tank.viewer_joined(executor);
+  ViewerGuard counted{tank};
   co_await send(asgi::toolkit::text_message(tank.snapshot()));
 
   // Two loops at once: tank states out, drops in. The first to end (the browser left, or a send

@@ -190,7 +190,7 @@ std::string_view tank_page() {
       try { msg = JSON.parse(event.data); } catch { return; }
       if (msg.type === "state") render(msg);
       else if (msg.type === "error") message.textContent = "\u26A0 " + msg.detail;
-      else if (msg.type === "dropped") message.textContent = "Food #" + msg.id + " dropped. Watch them scuttle!";
+      else if (msg.type === "dropped") message.textContent = "Food " + (msg.id ? "#" + msg.id + " " : "") + "dropped. Watch them scuttle!";
     };
     ws.onclose = () => {
       if (socket !== ws) return;

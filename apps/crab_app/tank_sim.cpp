@@ -165,6 +165,46 @@ std::optional<std::int64_t> TankSim::add_food(double x, double y) {
   return food.id;
 }
 
+bool TankSim::restore(std::string_view text) {
+  Json state = Json::parse(text, nullptr, false);
+  if (!state.is_object() || state.value("type", "") != "state") return false;
+  try {
+    std::vector<TankCrab> crabs;
+    for (const Json& item : state.at("crabs")) {
+      TankCrab crab;
+      crab.id = item.at("id").get<int>();
+      crab.name = item.at("name").get<std::string>();
+      crab.x = std::clamp(item.at("x").get<double>(), 0.0, kWidth);
+      crab.y = std::clamp(item.at("y").get<double>(), 0.0, kHeight);
+      crab.facing = item.at("facing").get<int>() < 0 ? -1 : 1;
+      crab.eaten = item.at("eaten").get<std::int64_t>();
+      crabs.push_back(std::move(crab));
+    }
+    std::vector<Food> food;
+    std::int64_t highest_id = 0;
+    for (const Json& item : state.at("food")) {
+      Food piece{item.at("id").get<std::int64_t>(), item.at("x").get<double>(),
+                 item.at("y").get<double>()};
+      if (!std::isfinite(piece.x) || !std::isfinite(piece.y)) return false;
+      highest_id = std::max(highest_id, piece.id);
+      food.push_back(piece);
+    }
+    if (food.size() > kMaxFood) return false;
+    const auto ticks = state.at("tick").get<std::uint64_t>();
+    const auto dropped = state.at("dropped").get<std::int64_t>();
+    const auto eaten = state.at("eaten").get<std::int64_t>();
+    crabs_ = std::move(crabs);
+    food_ = std::move(food);
+    ticks_ = ticks;
+    food_dropped_ = dropped;
+    food_eaten_ = eaten;
+    next_food_id_ = std::max(highest_id, dropped) + 1;  // ids keep growing
+  } catch (const Json::exception&) {
+    return false;  // a missing key or a value of another kind
+  }
+  return true;
+}
+
 std::string TankSim::state_json(std::size_t viewers) const {
   Json crabs = Json::array();
   for (const TankCrab& crab : crabs_)

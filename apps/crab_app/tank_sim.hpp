@@ -75,6 +75,11 @@ class TankSim {
   /// Coordinates are rounded to 0.1 px to keep the message small.
   std::string state_json(std::size_t viewers) const;
 
+  /// Continues the tank a state_json() message describes (the one another process ran, when this
+  /// one takes the simulation over): crabs, food, tick and counters as they were; the crabs' next
+  /// moves are drawn afresh. False, leaving the tank as it was, for a message not of that shape.
+  bool restore(std::string_view state_json);
+
  private:
   void wander(TankCrab& crab, double dt);
   void seek(TankCrab& crab, const Food& target, double dt);

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "asgi/protocol/redis.hpp"
 #include "asgi/protocol/response_encoder.hpp"
 #include "asgi/registry.hpp"
 #include "asgi/server/config_sources.hpp"
@@ -224,6 +225,9 @@ std::unique_ptr<CLI::App> make_cli(Parsed& parsed) {
   cli.add_option("--metrics-bind", config.metrics_bind,
                  "Serve /metrics (Prometheus), /healthz and /readyz on this HOST:PORT, apart from "
                  "the app");
+  cli.add_option("--broadcast-url", config.broadcast_url,
+                 "Share named broadcast channels and leases with every worker and instance "
+                 "through Redis: redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]");
   cli.add_option_function<double>(
          "--loop-lag-warn",
          [&config](double milliseconds) { config.loop_lag_warn = Seconds(milliseconds / 1000); },
@@ -525,6 +529,11 @@ CliResult parse_command_line(int argc, char** argv) {
     if (!bind || bind->kind != BindAddress::Kind::tcp)
       return failure("--metrics-bind '" + config.metrics_bind +
                      "': " + (bind ? std::string("must be HOST:PORT") : error));
+  }
+  if (!config.broadcast_url.empty()) {
+    std::string error;
+    if (!protocol::redis::parse_url(config.broadcast_url, error))
+      return failure("--broadcast-url '" + config.broadcast_url + "': " + error);
   }
   if (config.app_name.empty()) {
     std::cerr << "Error: no app given; use --app NAME (one of: " << available_apps() << ")"

@@ -22,6 +22,7 @@
 #include "asgi/server/logging.hpp"
 #include "asgi/server/loop_watchdog.hpp"
 #include "asgi/server/metrics_endpoint.hpp"
+#include "asgi/server/redis_broker.hpp"
 #include "asgi/server/supervisor.hpp"
 #include "asgi/server/tls_context.hpp"
 #include "asgi/server/transport.hpp"
@@ -262,6 +263,15 @@ int run_server(const Config& config, const App& app) {
     metrics_listener = MetricsListener::open(config, *metrics, health);
     if (!metrics_listener) return exit_startup_failure;
   }
+  // --broadcast-url: named Broadcasters and Leases reach other processes through Redis, driven by
+  // this loop; installed before the app's lifespan starts, so startup code can publish already.
+  std::shared_ptr<RedisBroker> broker;
+  if (!config.broadcast_url.empty()) {
+    std::string problem;
+    broker = RedisBroker::start(main_context.get_executor(),
+                                *protocol::redis::parse_url(config.broadcast_url, problem));
+    asgi::install_broker(broker);
+  }
   Lifespan lifespan(main_context.get_executor(), app, config);
   net::signal_set signals(main_context, SIGINT, SIGTERM);
   net::signal_set hangups(main_context, SIGHUP);
@@ -298,6 +308,7 @@ int run_server(const Config& config, const App& app) {
   main_context.run();
   watchdog.reset();  // before the loops stop, which is no stall
   for (Worker& worker : workers) worker.stop();
+  if (broker) asgi::install_broker(nullptr);  // its loops end with main_context
   metrics_listener.reset();
   if (exit_code != exit_startup_failure) log::error().info("Finished server process [{}]", pid);
   return exit_code;

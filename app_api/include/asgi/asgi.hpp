@@ -7,6 +7,7 @@
 #include "asgi/errors.hpp"
 #include "asgi/events.hpp"
 #include "asgi/headers.hpp"
+#include "asgi/lease.hpp"
 #include "asgi/registry.hpp"
 #include "asgi/scope.hpp"
 #include "asgi/state.hpp"

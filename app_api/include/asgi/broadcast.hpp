@@ -18,6 +18,15 @@
 //   snapshots where only the latest matters (the crab tank).
 // - disconnect: the subscription ends (next() returns nullopt, disconnected() is true) and the
 //   app closes its client; for feeds where a gap is worse than a reconnect.
+//
+// A Broadcaster made with a channel name is one end of that channel: publish() reaches the
+// subscribers of every Broadcaster of that name in this process, and, when the server runs with
+// `--broadcast-url redis://...`, in every other worker process and instance too (over Redis
+// pub/sub; see asgi/broker.hpp). Across processes, messages are delivered at most once and in
+// order per publisher; a message sent while Redis is away reaches this process's subscribers only
+// (the server counts and logs the rest). An unnamed Broadcaster never leaves the process.
+//
+//   asgi::Broadcaster room("chat/lobby");                         // the same name everywhere
 
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>
@@ -27,6 +36,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace asgi {
@@ -39,6 +49,15 @@ class Broadcaster {
  public:
   enum class Overflow { keep, drop_oldest, disconnect };
 
+  /// In-process only: messages reach this object's subscribers.
+  Broadcaster() = default;
+  /// One end of `channel`: see above. Names are shared by every app on the same broker, so prefix
+  /// them with the app's name ("crab_app/tank").
+  explicit Broadcaster(std::string channel);
+  Broadcaster(const Broadcaster&) = delete;
+  Broadcaster& operator=(const Broadcaster&) = delete;
+  ~Broadcaster();
+
   class Subscription {
    public:
     explicit Subscription(std::shared_ptr<detail::Inbox> inbox) : inbox_(std::move(inbox)) {}
@@ -49,6 +68,9 @@ class Broadcaster {
     /// The next message, or nullopt once closed (by close() or the disconnect policy). Call on
     /// the subscriber's executor.
     [[nodiscard]] boost::asio::awaitable<std::optional<std::string>> next();
+    /// The next message if one is queued now, without waiting (for a loop that polls on a
+    /// timer). Call on the subscriber's executor.
+    std::optional<std::string> try_next();
     /// Ends the subscription: a pending next() returns nullopt. Call on the subscriber's executor.
     void close();
     /// Messages dropped under drop_oldest because the inbox was full.
@@ -66,16 +88,25 @@ class Broadcaster {
   std::shared_ptr<Subscription> subscribe(boost::asio::any_io_executor executor,
                                           std::size_t capacity = 64,
                                           Overflow overflow = Overflow::keep);
-  /// Sends `message` to every current subscriber now. Thread-safe; never waits (keep inboxes
-  /// grow past their capacity instead).
+  /// Sends `message` to every current subscriber now (and, for a channel, to the broker).
+  /// Thread-safe; never waits (keep inboxes grow past their capacity instead).
   void publish(std::string message);
   /// Sends `message` to every current subscriber, first waiting until each keep inbox has room.
-  /// Call from a coroutine on any executor.
+  /// Call from a coroutine on any executor. Other processes' inboxes are not waited for.
   [[nodiscard]] boost::asio::awaitable<void> publish_and_wait(std::string message);
+  /// Subscribers in this process (for a channel: of every Broadcaster of that name).
   std::size_t subscriber_count();
+  /// The channel name; empty for an in-process Broadcaster.
+  const std::string& channel() const { return channel_; }
 
  private:
+  friend void deliver_from_broker(std::string_view channel, std::string message);
+  /// This object's live inboxes (expired ones forgotten).
+  std::vector<std::shared_ptr<detail::Inbox>> own_inboxes();
+  /// Everyone a publish reaches in this process: own_inboxes(), or the whole channel's.
   std::vector<std::shared_ptr<detail::Inbox>> live_inboxes();
+
+  std::string channel_;
 
   std::mutex mutex_;
   std::vector<std::weak_ptr<detail::Inbox>> inboxes_;

@@ -59,6 +59,9 @@ struct Config {
   Seconds timeout_worker_healthcheck{5.0};  ///< a worker process this long silent is replaced
   /// --metrics-bind: HOST:PORT of the /metrics, /healthz, /readyz listener (empty: none).
   std::string metrics_bind;
+  /// --broadcast-url: redis://HOST:PORT[/DB] carrying named Broadcasters and Leases between
+  /// processes (empty: they stay in the process).
+  std::string broadcast_url;
   /// --loop-lag-warn: warn when an event loop does not come back this long (0: never).
   Seconds loop_lag_warn{0.25};
   /// --reload (development): one worker process, replaced when a watched file changes.
