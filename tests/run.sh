@@ -8,7 +8,7 @@ if [ "${1:-}" = "--sanitize" ]; then
   export ASGI_BUILD_DIR=build-asan
   export ASGI_CMAKE_ARGS="-DASGI_SANITIZE=address;undefined -DCMAKE_BUILD_TYPE=Debug"
 fi
-extra="python3-websockets python3-yaml openssl nginx-light"  # TLS test certificates, conf/nginx and conf/k8s
+extra="python3-websockets python3-yaml openssl nginx-light redis-server"  # TLS test certificates, conf/nginx, conf/k8s, the scale-out test
 # The browser test's packages too, when missing: their install takes minutes on a fresh machine,
 # which belongs here and not inside that test's timeout (tests/browser/run.sh alone still installs them).
 [ -x "${CHROMIUM:-/usr/bin/chromium}" ] || extra+=" chromium"

@@ -190,6 +190,8 @@ bool TankSim::restore(std::string_view text) {
       food.push_back(piece);
     }
     if (food.size() > kMaxFood) return false;
+    for (const char* counter : {"tick", "dropped", "eaten"})
+      if (!state.at(counter).is_number_unsigned()) return false;
     const auto ticks = state.at("tick").get<std::uint64_t>();
     const auto dropped = state.at("dropped").get<std::int64_t>();
     const auto eaten = state.at("eaten").get<std::int64_t>();

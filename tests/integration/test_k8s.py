@@ -12,6 +12,7 @@ import unittest
 import yaml
 
 from support import HOST, Reader, Server, request
+from test_scale_out import Redis
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 K8S = os.path.join(ROOT, "conf", "k8s")
@@ -78,6 +79,18 @@ class KubernetesManifestsTest(unittest.TestCase):
         self.assertGreater(spec["terminationGracePeriodSeconds"],
                            pre_stop + graceful + lifespan_shutdown)
 
+    def test_the_broadcast_url_names_the_redis_service(self):
+        args = self.deployment()["spec"]["template"]["spec"]["containers"][0]["args"]
+        url = args[args.index("--broadcast-url") + 1]
+        match = re.fullmatch(r"redis://([\w.-]+):(\d+)/\d+", url)
+        self.assertIsNotNone(match, url)
+        service = next(doc for _, doc in documents()
+                       if doc["kind"] == "Service" and doc["metadata"]["name"] == match.group(1))
+        self.assertIn(int(match.group(2)), [p["port"] for p in service["spec"]["ports"]])
+        redis = next(doc for _, doc in documents()
+                     if doc["kind"] == "Deployment" and doc["metadata"]["name"] == match.group(1))
+        self.assertEqual(service["spec"]["selector"], redis["spec"]["selector"]["matchLabels"])
+
     def test_the_container_command_answers_the_probes(self):
         entrypoint, _ = dockerfile()
         container = self.deployment()["spec"]["template"]["spec"]["containers"][0]
@@ -86,6 +99,9 @@ class KubernetesManifestsTest(unittest.TestCase):
         argv[argv.index("--host") + 1] = HOST
         argv[argv.index("--port") + 1] = str(app_port)
         argv[argv.index("--metrics-bind") + 1] = "%s:%d" % (HOST, metrics_port)
+        redis = Redis().start()  # in place of the Service's
+        self.addCleanup(redis.stop)
+        argv[argv.index("--broadcast-url") + 1] = redis.url
         server = Server(argv[argv.index("--app") + 1], *argv, port=app_port)
         server.argv = [server.argv[0]] + argv  # exactly the container's options
         server.BANNER = re.compile(r"asgiserver running on http://127\.0\.0\.1:(\d+)")
@@ -108,6 +124,7 @@ class KubernetesManifestsTest(unittest.TestCase):
         with Reader(socket.create_connection((HOST, app_port), timeout=5)) as reader:
             reader.send(request("GET", "/", [("Connection", "close")]))
             self.assertEqual(reader.read_response().status, 200)
+        self.assertIsNotNone(server.wait_for_stderr(r"Broadcasting through Redis", timeout=10))
 
 
 if __name__ == "__main__":

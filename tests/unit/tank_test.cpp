@@ -26,6 +26,7 @@
 #include <nlohmann/json.hpp>
 
 #include "asgi/asgi.hpp"
+#include "crab_app/tank_crowd.hpp"
 #include "crab_app/tank_sim.hpp"
 #include "support/app_harness.hpp"
 
@@ -504,6 +505,80 @@ TEST(TankApp, TheDriverStopsWhenEveryoneLeftAndRestartsForTheNextVisitor) {
     std::vector<Json> states = of_type(sent_json(visitor.channel->sent()), "state");
     EXPECT_GE(states.size(), 2u) << "round " << round << ": the tank ticked";
   }
+}
+
+// ---- taking the tank over from another process, and the crowd across processes -----------
+
+TEST(TankSim, RestoreContinuesTheTankAStateDescribes) {
+  tank::TankSim original(3, 6);
+  original.add_food(100, 100);
+  original.add_food(700, 400);
+  for (int i = 0; i < 25; ++i) original.step(tank::kTickSeconds);
+  const std::string state = original.state_json(4);
+
+  tank::TankSim taker(99, 2);  // another seed, another crowd
+  ASSERT_TRUE(taker.restore(state));
+  EXPECT_EQ(taker.state_json(4), state) << "the same tank, to the 0.1 px of the message";
+  EXPECT_EQ(taker.ticks(), original.ticks());
+  // It goes on from there: ids keep growing, time moves.
+  std::optional<std::int64_t> id = taker.add_food(10, 10);
+  ASSERT_TRUE(id);
+  for (const tank::Food& food : original.food()) EXPECT_GT(*id, food.id);
+  EXPECT_GT(*id, original.food_dropped());
+  taker.step(tank::kTickSeconds);
+  EXPECT_EQ(taker.ticks(), original.ticks() + 1);
+}
+
+TEST(TankSim, RestoreRefusesWhatIsNotAStateAndKeepsTheTank) {
+  tank::TankSim sim(5, 6);
+  const std::string before = sim.state_json(1);
+  for (
+      const char* text :
+      {"", "garbage", "[]", R"({"type": "dropped"})", R"({"type": "state"})",
+       R"({"type": "state", "tick": 1, "crabs": [{"id": 1}], "food": [], "dropped": 0, "eaten": 0})",
+       R"({"type": "state", "tick": -1, "crabs": [], "food": [], "dropped": 0, "eaten": 0})",
+       R"({"type": "state", "tick": 1, "crabs": [], "food": "none", "dropped": 0, "eaten": 0})"}) {
+    EXPECT_FALSE(sim.restore(text)) << text;
+    EXPECT_EQ(sim.state_json(1), before) << text;
+  }
+}
+
+TEST(TankControl, MessagesRoundTrip) {
+  auto drop = tank::parse_control_message(tank::control_message(tank::RemoteDrop{12.5, 400}));
+  ASSERT_TRUE(drop);
+  ASSERT_TRUE(std::holds_alternative<tank::RemoteDrop>(*drop));
+  EXPECT_EQ(std::get<tank::RemoteDrop>(*drop).x, 12.5);
+  EXPECT_EQ(std::get<tank::RemoteDrop>(*drop).y, 400);
+  auto count = tank::parse_control_message(tank::control_message(tank::ViewerCount{"p1", 7}));
+  ASSERT_TRUE(count);
+  ASSERT_TRUE(std::holds_alternative<tank::ViewerCount>(*count));
+  EXPECT_EQ(std::get<tank::ViewerCount>(*count).process, "p1");
+  EXPECT_EQ(std::get<tank::ViewerCount>(*count).viewers, 7u);
+}
+
+TEST(TankControl, AnythingElseIsIgnored) {
+  for (const char* text :
+       {"", "{", "[1]", R"({"type": "state"})", R"({"type": "drop", "x": 9000, "y": 1})",
+        R"({"type": "drop", "x": "1", "y": 1})",
+        R"({"type": "viewers", "process": 1, "viewers": 2})",
+        R"({"type": "viewers", "process": "p", "viewers": -2})",
+        R"({"type": "viewers", "process": "p"})"})
+    EXPECT_FALSE(tank::parse_control_message(text)) << text;
+}
+
+TEST(CrowdTally, SumsOtherProcessesAndForgetsSilentOnes) {
+  tank::CrowdTally crowd("me");
+  auto t = tank::CrowdClock::now();
+  EXPECT_EQ(crowd.total(2, t), 2u);
+  crowd.heard({"a", 3}, t);
+  crowd.heard({"b", 1}, t);
+  crowd.heard({"me", 50}, t);  // its own announcement, come back through the channel
+  EXPECT_EQ(crowd.total(2, t), 6u);
+  crowd.heard({"a", 0}, t + 1s);  // a's viewers left
+  EXPECT_EQ(crowd.total(2, t + 1s), 3u);
+  // b died: it is forgotten once its last word is older than kCrowdFreshness.
+  EXPECT_EQ(crowd.total(2, t + tank::kCrowdFreshness), 3u);
+  EXPECT_EQ(crowd.total(2, t + tank::kCrowdFreshness + 1ms), 2u);
 }
 
 }  // namespace
