@@ -7,12 +7,13 @@ once and survived, and --workers N shares the tank the same way."""
 import json
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import time
 import unittest
 
-from support import HOST, ResponseTimeout, Server
+from support import HOST, SANITIZER_REPORT, ResponseTimeout, Server
 from ws_frames import WsClient
 
 REDIS = shutil.which("redis-server") or "/usr/bin/redis-server"
@@ -71,6 +72,28 @@ def instance(redis, *args):
     server = Server("crab_app", "--broadcast-url", redis.url, *args)
     server.start()
     return server
+
+
+def connected_instance(test, redis, *args):
+    """An instance for one test, once it says it broadcasts through Redis."""
+    server = instance(redis, *args)
+    test.addCleanup(server.kill)
+    if server.wait_for_stderr(CONNECTED, timeout=10) is None:
+        raise AssertionError("no Redis line: " + server.stderr_text())
+    return server
+
+
+def assert_stops_cleanly(test, server):
+    """SIGTERM: exit status 0 and nothing from a sanitizer (a leak, a use after free at exit)."""
+    server.signal(signal.SIGTERM)
+    test.assertEqual(server.wait(), 0, server.stderr_text())
+    test.assertIsNone(SANITIZER_REPORT.search(server.stderr_text()), server.stderr_text())
+
+
+def fresh_redis(test):
+    redis = Redis().start()
+    test.addCleanup(redis.stop)
+    return redis
 
 
 def states(client, timeout=5.0):
@@ -161,17 +184,12 @@ class TakeoverTest(unittest.TestCase):
     """The instance running the simulation dies; the other takes the tank over."""
 
     def test_the_tank_moves_to_the_other_instance_within_seconds(self):
-        redis = Redis().start()
-        self.addCleanup(redis.stop)
-        holder = instance(redis)
-        self.addCleanup(holder.kill)
-        holder.wait_for_stderr(CONNECTED, timeout=10)
+        redis = fresh_redis(self)
+        holder = connected_instance(self, redis)
         a = WsClient.open(holder.port, "/ws/tank")
         self.addCleanup(a.close)
         next(states(a))  # the first viewer's instance holds the lease
-        follower = instance(redis)
-        self.addCleanup(follower.kill)
-        follower.wait_for_stderr(CONNECTED, timeout=10)
+        follower = connected_instance(self, redis)
         b = WsClient.open(follower.port, "/ws/tank")
         self.addCleanup(b.close)
         b.send_text(json.dumps({"type": "drop", "x": 1.5, "y": 498.5}))  # a corner nobody is near
@@ -182,27 +200,25 @@ class TakeoverTest(unittest.TestCase):
         killed = time.monotonic()
         after = wait_for_state(b, lambda state: state["tick"] > before["tick"] + 20, timeout=10)
         self.assertLess(time.monotonic() - killed, 6.0)
-        # The same tank, continued from the last state the follower saw, not a new one.
+        # The same tank, continued from the last state the follower saw: its ticks and counters
+        # go on (a new tank would start again from 0).
         self.assertEqual(sorted(c["name"] for c in after["crabs"]), names)
         self.assertGreaterEqual(after["dropped"], before["dropped"])
+        self.assertGreaterEqual(after["dropped"], 1)
         self.assertEqual(after["viewers"], 1)
         # Now it simulates: drops on it count.
         b.send_text(json.dumps({"type": "drop", "x": 799.5, "y": 0.5}))
         wait_for_state(b, has_food_at(799.5, 0.5))
+        b.close()
+        assert_stops_cleanly(self, follower)
 
 
 class RedisRestartTest(unittest.TestCase):
     """Redis goes away and comes back on the same port."""
 
     def test_a_restart_is_logged_once_and_survived(self):
-        redis = Redis().start()
-        self.addCleanup(redis.stop)
-        one = instance(redis)
-        self.addCleanup(one.kill)
-        two = instance(redis)
-        self.addCleanup(two.kill)
-        for server in (one, two):
-            self.assertIsNotNone(server.wait_for_stderr(CONNECTED, timeout=10))
+        redis = fresh_redis(self)
+        one, two = connected_instance(self, redis), connected_instance(self, redis)
         a = WsClient.open(one.port, "/ws/tank")
         self.addCleanup(a.close)
         next(states(a))
@@ -215,7 +231,8 @@ class RedisRestartTest(unittest.TestCase):
         lost = [line for line in one.stderr_lines() if "Redis" in line]
         self.assertEqual(len([line for line in lost if "Lost the connection" in line]), 1, lost)
 
-        Redis(redis.port).start()
+        restarted = Redis(redis.port).start()
+        self.addCleanup(restarted.stop)
         self.assertIsNotNone(one.wait_for_stderr(r"Reconnected to Redis at .* after", timeout=10))
         self.assertIsNotNone(two.wait_for_stderr(r"Reconnected to Redis at .* after", timeout=10))
         # Shared again: a drop on the other instance reaches this one's viewer.
@@ -225,14 +242,18 @@ class RedisRestartTest(unittest.TestCase):
         b.send_text(json.dumps({"type": "drop", "x": 400.5, "y": 1.5}))
         wait_for_state(a, has_food_at(400.5, 1.5))
         self.assertEqual(len([l for l in one.stderr_lines() if "Lost the connection" in l]), 1)
+        a.close()
+        b.close()
+        assert_stops_cleanly(self, one)
+        restarted.stop()  # the other stops while Redis is away
+        assert_stops_cleanly(self, two)
 
 
 class WorkersTest(unittest.TestCase):
     """--workers 2: both worker processes share the tank through Redis."""
 
     def test_worker_processes_share_one_tank(self):
-        redis = Redis().start()
-        self.addCleanup(redis.stop)
+        redis = fresh_redis(self)
         server = instance(redis, "--workers", "2")
         self.addCleanup(server.kill)
         deadline = time.monotonic() + 10
