@@ -38,6 +38,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -106,12 +107,21 @@ class LiveTank {
     --local_viewers_;
   }
 
-  /// The current state, for a newly connected browser (it should not wait for the next tick).
-  std::string snapshot() {
+  /// The current state, for a newly connected browser (it should not wait for the next tick):
+  /// this process's simulation when it runs it, the newest state from the one that does
+  /// otherwise; nullopt until the agent knows which (the next state then comes within a tick).
+  std::optional<std::string> snapshot() {
     std::lock_guard lock(mutex_);
-    if (sim_is_newest_ || remote_state_.empty())
-      return sim_.state_json(std::max(last_total_viewers_, local_viewers_));
-    return remote_state_;
+    if (!decided_) return std::nullopt;
+    if (simulating_) return sim_.state_json(std::max(last_total_viewers_, local_viewers_));
+    if (!sim_is_newest_ && !remote_state_.empty()) return remote_state_;
+    return std::nullopt;
+  }
+
+  /// Whether the agent has asked for the lease once since it started.
+  bool decided() {
+    std::lock_guard lock(mutex_);
+    return decided_;
   }
 
   /// Handles one client message; returns the reply for that client alone.
@@ -156,8 +166,7 @@ class LiveTank {
   bool finish_if_unwatched(std::size_t total_viewers) {
     std::lock_guard lock(mutex_);
     if (local_viewers_ > 0 || total_viewers > 0) return false;
-    running_ = false;
-    simulating_ = false;
+    running_ = decided_ = simulating_ = false;
     return true;
   }
 
@@ -169,10 +178,15 @@ class LiveTank {
       sim_.restore(remote_state_);
     if (simulating) sim_is_newest_ = true;
     simulating_ = simulating;
+    decided_ = true;
   }
 
   /// A state from the channel: another process's, unless this one simulates (then its own).
   void saw_state(std::string state) {
+    {
+      std::lock_guard lock(mutex_);
+      if (simulating_) return;  // its own: nothing to learn
+    }
     nlohmann::json parsed = nlohmann::json::parse(state, nullptr, false);
     std::lock_guard lock(mutex_);
     if (simulating_) return;
@@ -200,8 +214,7 @@ class LiveTank {
   /// or its io_context destroyed while it waited).
   void agent_gone() {
     std::lock_guard lock(mutex_);
-    running_ = false;
-    simulating_ = false;
+    running_ = decided_ = simulating_ = false;
   }
 
  private:
@@ -209,6 +222,7 @@ class LiveTank {
   tank::TankSim sim_{static_cast<std::uint32_t>(Clock::now().time_since_epoch().count())};
   std::size_t local_viewers_ = 0;
   bool running_ = false;       ///< an agent runs in this process
+  bool decided_ = false;       ///< and it has asked for the lease: simulating_ is meaningful
   bool simulating_ = false;    ///< it holds the lease and steps sim_
   bool sim_is_newest_ = true;  ///< sim_ is the tank (no other process simulated since)
   std::string remote_state_;   ///< the newest state another process published
@@ -305,6 +319,20 @@ void LiveTank::viewer_joined(net::any_io_executor executor) {
                 std::move(on_exit));
 }
 
+// Waits (briefly) until this process's agent knows whether it simulates, so that a new viewer's
+// first state is the shared tank and not this process's idle copy. The first viewer's agent runs
+// on the viewer's own loop: a yield lets it start; with a broker, its first lease answer takes a
+// round trip to Redis.
+net::awaitable<void> wait_for_decision(LiveTank& tank) {
+  auto executor = co_await net::this_coro::executor;
+  co_await net::post(executor, net::use_awaitable);
+  net::steady_timer timer(executor);
+  for (int i = 0; i < 100 && !tank.decided(); ++i) {
+    timer.expires_after(std::chrono::milliseconds(10));
+    co_await timer.async_wait(net::as_tuple(net::use_awaitable));
+  }
+}
+
 // Counts a browser out when its handler ends, however it ends.
 struct ViewerGuard {
   LiveTank& tank;
@@ -340,7 +368,9 @@ boost::asio::awaitable<void> tank_websocket(asgi::Receive receive, asgi::Send se
       tank.states().subscribe(executor, kInboxCapacity, asgi::Broadcaster::Overflow::drop_oldest);
   tank.viewer_joined(executor);
   ViewerGuard counted{tank};
-  co_await send(asgi::toolkit::text_message(tank.snapshot()));
+  co_await wait_for_decision(tank);
+  if (std::optional<std::string> state = tank.snapshot())
+    co_await send(asgi::toolkit::text_message(std::move(*state)));
 
   // Two loops at once: tank states out, drops in. The first to end (the browser left, or a send
   // found it gone) cancels the other; the server orders the two loops' sends.

@@ -213,6 +213,20 @@ class TakeoverTest(unittest.TestCase):
         assert_stops_cleanly(self, follower)
 
 
+    def test_a_new_viewer_on_another_instance_first_sees_the_shared_tank(self):
+        redis = fresh_redis(self)
+        holder = connected_instance(self, redis)
+        a = WsClient.open(holder.port, "/ws/tank")
+        self.addCleanup(a.close)
+        wait_for_state(a, lambda state: state["tick"] >= 5)
+        other = connected_instance(self, redis)  # nobody watched there yet
+        b = WsClient.open(other.port, "/ws/tank")
+        self.addCleanup(b.close)
+        first = next(states(b))
+        # Not that instance's own idle tank (tick 0) shown for a moment: the shared one.
+        self.assertGreaterEqual(first["tick"], 5, first)
+
+
 class RedisRestartTest(unittest.TestCase):
     """Redis goes away and comes back on the same port."""
 
