@@ -5,6 +5,7 @@ the other instance within seconds when the one simulating it is killed, a Redis 
 once and survived, and --workers N shares the tank the same way."""
 
 import json
+import math
 import re
 import shutil
 import signal
@@ -118,6 +119,18 @@ def wait_for_state(client, condition, timeout=8.0):
     raise AssertionError("no state matched within %.0f s; last one: %r" % (timeout, seen))
 
 
+def drop_far_from_crabs(client):
+    """Drops food where the tank, as `client` sees it now, is emptiest, so that no crab eats it
+    before a state can show it (one close by would, in the very step that adds it). Returns the
+    point; its .5 coordinates are unlike any other test's."""
+    state = next(states(client))
+    taken = [(c["x"], c["y"]) for c in state["crabs"]] + [(f["x"], f["y"]) for f in state["food"]]
+    spots = [(x + 0.5, y + 0.5) for x in range(10, 790, 20) for y in range(10, 490, 20)]
+    x, y = max(spots, key=lambda p: min(math.hypot(p[0] - q[0], p[1] - q[1]) for q in taken))
+    client.send_text(json.dumps({"type": "drop", "x": x, "y": y}))
+    return x, y
+
+
 def has_food_at(x, y):
     return lambda state: any(f["x"] == x and f["y"] == y for f in state["food"])
 
@@ -148,10 +161,8 @@ class ScaleOutTest(unittest.TestCase):
 
     def test_a_drop_on_one_instance_is_seen_on_the_other(self):
         a, b = self.clients()
-        b.send_text(json.dumps({"type": "drop", "x": 123.4, "y": 321.5}))
-        wait_for_state(a, has_food_at(123.4, 321.5))
-        a.send_text(json.dumps({"type": "drop", "x": 654.3, "y": 12.5}))
-        wait_for_state(b, has_food_at(654.3, 12.5))
+        wait_for_state(a, has_food_at(*drop_far_from_crabs(b)))
+        wait_for_state(b, has_food_at(*drop_far_from_crabs(a)))
 
     def test_both_instances_count_both_viewers(self):
         a, b = self.clients()
@@ -192,8 +203,7 @@ class TakeoverTest(unittest.TestCase):
         follower = connected_instance(self, redis)
         b = WsClient.open(follower.port, "/ws/tank")
         self.addCleanup(b.close)
-        b.send_text(json.dumps({"type": "drop", "x": 1.5, "y": 498.5}))  # a corner nobody is near
-        before = wait_for_state(b, has_food_at(1.5, 498.5))
+        before = wait_for_state(b, has_food_at(*drop_far_from_crabs(b)))
         names = sorted(c["name"] for c in before["crabs"])
 
         holder.proc.kill()
@@ -207,8 +217,7 @@ class TakeoverTest(unittest.TestCase):
         self.assertGreaterEqual(after["dropped"], 1)
         self.assertEqual(after["viewers"], 1)
         # Now it simulates: drops on it count.
-        b.send_text(json.dumps({"type": "drop", "x": 799.5, "y": 0.5}))
-        wait_for_state(b, has_food_at(799.5, 0.5))
+        wait_for_state(b, has_food_at(*drop_far_from_crabs(b)))
         b.close()
         assert_stops_cleanly(self, follower)
 
@@ -253,8 +262,7 @@ class RedisRestartTest(unittest.TestCase):
         b = WsClient.open(two.port, "/ws/tank")
         self.addCleanup(b.close)
         time.sleep(1.0)  # one lease renewal: the instances agree on who simulates
-        b.send_text(json.dumps({"type": "drop", "x": 400.5, "y": 1.5}))
-        wait_for_state(a, has_food_at(400.5, 1.5))
+        wait_for_state(a, has_food_at(*drop_far_from_crabs(b)))
         self.assertEqual(len([l for l in one.stderr_lines() if "Lost the connection" in l]), 1)
         a.close()
         b.close()
