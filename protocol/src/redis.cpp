@@ -25,15 +25,11 @@ Reply convert(const redisReply& reply) {
   Reply out;
   switch (reply.type) {
     case REDIS_REPLY_STRING:
-      out.kind = Reply::Kind::string;
-      out.text.assign(reply.str, reply.len);
-      break;
     case REDIS_REPLY_STATUS:
-      out.kind = Reply::Kind::status;
-      out.text.assign(reply.str, reply.len);
-      break;
     case REDIS_REPLY_ERROR:
-      out.kind = Reply::Kind::error;
+      out.kind = reply.type == REDIS_REPLY_STRING   ? Reply::Kind::string
+                 : reply.type == REDIS_REPLY_STATUS ? Reply::Kind::status
+                                                    : Reply::Kind::error;
       out.text.assign(reply.str, reply.len);
       break;
     case REDIS_REPLY_INTEGER:
