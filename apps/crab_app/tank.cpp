@@ -88,7 +88,7 @@ struct AgentGuard {
   }
 };
 
-// What the agent reads each tick: the newest state (for snapshots and a takeover), drops for the
+// What the agent reads each tick: the newest state (to continue from on a takeover), drops for the
 // simulation, other processes' viewer counts.
 void read_channels(LiveTank& tank, asgi::Broadcaster::Subscription& states,
                    asgi::Broadcaster::Subscription& control, tank::CrowdTally& crowd) {

@@ -38,6 +38,11 @@ net::awaitable<void> sleep_for(std::chrono::milliseconds delay) {
   co_await timer.async_wait(net::as_tuple(net::use_awaitable));
 }
 
+// Leases are keys beside the channels' prefix, in the URL's database.
+std::string lease_key(const std::string& name) {
+  return std::string(redis::kChannelPrefix) + "lease:" + name;
+}
+
 void log_line(const std::optional<RedisLinkState::Line>& line) {
   if (!line) return;
   if (line->warning)
@@ -93,8 +98,7 @@ net::awaitable<std::optional<redis::Reply>> RedisBroker::run_command(
 
 net::awaitable<std::optional<bool>> RedisBroker::hold_lease(std::string name, std::string token,
                                                             std::chrono::milliseconds ttl) {
-  std::string bytes = redis::command({"EVAL", redis::kHoldLeaseScript, "1",
-                                      std::string(redis::kChannelPrefix) + "lease:" + name, token,
+  std::string bytes = redis::command({"EVAL", redis::kHoldLeaseScript, "1", lease_key(name), token,
                                       std::to_string(std::max<long long>(ttl.count(), 1))});
   std::optional<redis::Reply> reply = co_await net::co_spawn(
       executor_, run_command(shared_from_this(), std::move(bytes)), net::use_awaitable);
@@ -107,8 +111,8 @@ net::awaitable<std::optional<bool>> RedisBroker::hold_lease(std::string name, st
 }
 
 net::awaitable<void> RedisBroker::release_lease(std::string name, std::string token) {
-  std::string bytes = redis::command({"EVAL", redis::kReleaseLeaseScript, "1",
-                                      std::string(redis::kChannelPrefix) + "lease:" + name, token});
+  std::string bytes =
+      redis::command({"EVAL", redis::kReleaseLeaseScript, "1", lease_key(name), token});
   co_await net::co_spawn(executor_, run_command(shared_from_this(), std::move(bytes)),
                          net::use_awaitable);
 }

@@ -25,6 +25,13 @@ SANITIZER_REPORT = re.compile(r"(Address|Leak|Thread|UndefinedBehavior)Sanitizer
 BANNER = re.compile(r"asgiserver running on http://127\.0\.0\.1:(\d+) \(Press CTRL\+C to quit\)")
 
 
+def free_port():
+    """A TCP port nobody listens on now, for a server or proxy a test starts itself."""
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
 def server_binary():
     """The shipped server binary, from $ASGISERVER."""
     path = os.environ.get("ASGISERVER")

@@ -11,7 +11,7 @@ import unittest
 
 import yaml
 
-from support import HOST, Reader, Server, request
+from support import HOST, Reader, Server, free_port, request
 from test_scale_out import Redis
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -32,12 +32,6 @@ def dockerfile():
     entrypoint = json.loads(re.search(r"^ENTRYPOINT (\[.*\])$", text, re.M).group(1))
     exposed = [int(p) for p in re.search(r"^EXPOSE (.+)$", text, re.M).group(1).split()]
     return entrypoint, exposed
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 class KubernetesManifestsTest(unittest.TestCase):

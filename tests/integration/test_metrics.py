@@ -13,16 +13,10 @@ import threading
 import time
 import unittest
 
-from support import HOST, Reader, Server, request, server_binary, testing_binary
+from support import HOST, Reader, Server, free_port, request, server_binary, testing_binary
 from ws_frames import WsClient
 
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (-?[0-9.e+Inf]+|NaN)$')
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 def http_get(port, path):

@@ -15,18 +15,12 @@ import threading
 import time
 import unittest
 
-from support import HOST, Reader, Server, request, server_binary
+from support import HOST, Reader, Server, free_port, request, server_binary
 from ws_frames import WsClient, handshake_request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CONF = os.path.join(ROOT, "conf", "nginx", "asgiserver.conf")
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 class UdsServer(Server):

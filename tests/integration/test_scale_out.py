@@ -14,17 +14,11 @@ import subprocess
 import time
 import unittest
 
-from support import HOST, SANITIZER_REPORT, ResponseTimeout, Server
+from support import HOST, ResponseTimeout, SANITIZER_REPORT, Server, free_port
 from ws_frames import WsClient
 
 REDIS = shutil.which("redis-server") or "/usr/bin/redis-server"
 CONNECTED = re.compile(r"Broadcasting through Redis at 127\.0\.0\.1:\d+/0")
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 class Redis:
